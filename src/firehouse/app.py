@@ -1,0 +1,89 @@
+"""create_app(settings) -> FastAPI: wires routers, middleware, templates and the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from firehouse import __version__, bootstrap
+from firehouse.api import errors
+from firehouse.api.deps import CurrentActor  # module level: FastAPI resolves the annotation here
+from firehouse.api.middleware import RequestContext
+from firehouse.clock import Clock
+from firehouse.db import Database
+from firehouse.settings import Settings
+
+WEB_DIR = Path(__file__).parent / "web"
+
+
+def make_database(settings: Settings, clock: Clock | None = None) -> Database:
+    return Database(
+        settings.database_url,
+        clock=clock,
+        pool_size=settings.db_pool_size,
+        sqlite_synchronous=settings.sqlite_synchronous,
+        sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )
+
+
+def prepare_database(db: Database, settings: Settings) -> str | None:
+    """Migrate (when allowed), seed defaults and make the first admin. Returns a generated
+    admin password to show once, or None."""
+    if settings.auto_migrate:
+        db.migrate()
+    with db.session() as session:
+        bootstrap.ensure_defaults(session)
+        return bootstrap.ensure_admin(session, password=settings.admin_password)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    from firehouse.api import health
+    from firehouse.audit import api as audit_api
+    from firehouse.auth import api as auth_api
+    from firehouse.catalog import api as catalog_api
+    from firehouse.incidents import api as incidents_api
+    from firehouse.people import api as people_api
+    from firehouse.web import pages
+
+    settings = settings or Settings()
+    db = database or make_database(settings, clock)
+    app = FastAPI(
+        title="firehouse",
+        version=__version__,
+        description="Self-hosted incident management.",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.templates = pages.make_templates(WEB_DIR / "templates")
+    errors.install(app)
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    for router in (
+        health.router,
+        auth_api.router,
+        people_api.router,
+        catalog_api.router,
+        incidents_api.router,
+        audit_api.router,
+        pages.router,
+    ):
+        app.include_router(router)
+    _add_openapi_route(app)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    return app
+
+
+def _add_openapi_route(app: FastAPI) -> None:
+    @app.get("/api/v1/openapi.json", include_in_schema=False)
+    def openapi(actor: CurrentActor) -> dict[str, Any]:
+        return app.openapi()
