@@ -9,8 +9,11 @@ refused one must be refused for the right reason (401 anonymous, 403 otherwise).
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,40 +26,20 @@ from firehouse.auth import service as auth
 from firehouse.auth.models import TokenScope
 from firehouse.db import Database
 from firehouse.people.models import Role
+from tests.access_rules import (
+    ADMIN_READ,
+    ADMIN_WRITE,
+    ALLOWED,
+    CALLERS,
+    MANAGER,
+    OWN_WRITE,
+    PUBLIC,
+    RESPONDER,
+    SIGNED_IN,
+    Call,
+    DomainTable,
+)
 from tests.conftest import PASSWORD, MakePerson, Person, declare
-
-CALLERS = ("anonymous", "viewer", "responder", "incident_manager", "admin", "admin_read_token")
-
-# Who each rule lets through. Everyone else gets 401 (anonymous) or 403.
-PUBLIC = "public"
-SIGNED_IN = "signed in"  # any role, any token scope
-OWN_WRITE = "own account, write"  # any role, but a write credential
-RESPONDER = "responder+"  # write credential and responder or higher
-MANAGER = "incident_manager+"  # write credential and incident_manager or higher
-ADMIN_READ = "admin, read"  # admins, read-only tokens included
-ADMIN_WRITE = "admin, write"  # admins with a write credential
-
-ALLOWED: dict[str, frozenset[str]] = {
-    PUBLIC: frozenset(CALLERS),
-    SIGNED_IN: frozenset(CALLERS) - {"anonymous"},
-    OWN_WRITE: frozenset({"viewer", "responder", "incident_manager", "admin"}),
-    RESPONDER: frozenset({"responder", "incident_manager", "admin"}),
-    MANAGER: frozenset({"incident_manager", "admin"}),
-    ADMIN_READ: frozenset({"admin", "admin_read_token"}),
-    ADMIN_WRITE: frozenset({"admin"}),
-}
-
-
-@dataclass(frozen=True)
-class Call:
-    """The rule for one route, and a valid request to send it. Strings in `json`, `form` and
-    `path` are formatted with the ids made in `world` ({ref}, {handle}, ...)."""
-
-    rule: str
-    json: dict[str, Any] | None = None
-    form: dict[str, Any] | None = None
-    path: str | None = None  # overrides the route's own path (for static files, or other ids)
-
 
 NEW_SEVERITY = {
     "key": "SEV5",
@@ -142,6 +125,22 @@ EXPECTED: dict[tuple[str, str], Call] = {
 }
 
 
+def _domain_tables() -> list[DomainTable]:
+    """Each domain keeps its table in tests/access_<domain>.py as `TABLE = DomainTable(...)`."""
+    tables = []
+    for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
+        if info.name.startswith("access_") and info.name != "access_rules":
+            tables.append(importlib.import_module(f"tests.{info.name}").TABLE)
+    return tables
+
+
+DOMAIN_TABLES = _domain_tables()
+for _table in DOMAIN_TABLES:
+    _clash = EXPECTED.keys() & _table.expected.keys()
+    assert not _clash, f"routes listed twice: {_clash}"
+    EXPECTED.update(_table.expected)
+
+
 def served_routes(app: Any) -> set[tuple[str, str]]:
     """(method, path) for every route the app serves; a mount counts once as GET."""
     found: set[tuple[str, str]] = set()
@@ -170,6 +169,9 @@ def test_the_table_uses_only_known_rules() -> None:
 class World:
     callers: dict[str, Person | None]
     values: dict[str, str] = field(default_factory=dict)
+    client: Any = None
+    database: Any = None
+    make_person: Any = None
 
 
 def _spare_token(database: Database, person: Person) -> int:
@@ -219,7 +221,11 @@ def world(client: TestClient, make_person: MakePerson, database: Database) -> Wo
         "item": "slo_restored",
         "token_id": str(_spare_token(database, owner)),
     }
-    return World(callers, values)
+    made = World(callers, values, client=client, database=database, make_person=make_person)
+    for table in DOMAIN_TABLES:
+        if table.setup is not None:
+            table.setup(made)
+    return made
 
 
 def _fill(value: Any, values: dict[str, str]) -> Any:

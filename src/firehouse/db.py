@@ -110,7 +110,7 @@ class Database:
         upgrade(self.engine)
 
     def pending_migrations(self) -> bool:
-        return current_revision(self.engine) != head_revision()
+        return current_revisions(self.engine) != head_revisions()
 
 
 def _configure_sqlite(engine: Engine, synchronous: str, busy_timeout_ms: int) -> None:
@@ -139,28 +139,27 @@ def _alembic_config(engine: Engine | None = None) -> Any:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Each domain keeps its own branch of migrations (off the core revision), so `heads`."""
     from alembic import command
 
     command.upgrade(_alembic_config(engine), revision)
 
 
 @functools.cache
-def head_revision() -> str | None:
+def head_revisions() -> frozenset[str]:
     from alembic.script import ScriptDirectory
 
-    head: str | None = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    return head
+    return frozenset(ScriptDirectory.from_config(_alembic_config()).get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> frozenset[str]:
     with engine.connect() as conn:
         try:
-            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
         except Exception:
-            return None
-        return row[0] if row else None
-
+            return frozenset()
+        return frozenset(row[0] for row in rows)
 
 def make_null_pool_engine(url: str) -> Engine:
     """An engine that holds no connections between uses (admin commands, test setup)."""

@@ -78,10 +78,13 @@ def upgrade() -> None:
 
 def current() -> None:
     """Print the schema revision of the database and the latest one."""
-    from firehouse.db import current_revision, head_revision
+    from firehouse.db import current_revisions, head_revisions
 
     db = _database(_settings())
-    typer.echo(f"current: {current_revision(db.engine)}\nlatest:  {head_revision()}")
+    typer.echo(
+        f"current: {', '.join(sorted(current_revisions(db.engine))) or 'none'}\n"
+        f"latest:  {', '.join(sorted(head_revisions()))}"
+    )
 
 
 def create_user(
