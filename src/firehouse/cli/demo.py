@@ -50,6 +50,11 @@ def demo(
                 force=force,
                 progress=progress,
             )
+        if not db.is_sqlite:
+            # fresh planner statistics: right after a bulk load PostgreSQL would otherwise
+            # plan list queries as if the tables were empty, until autovacuum catches up
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
     except AppError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None

@@ -11,14 +11,13 @@ from firehouse.incidents.service.config import (
     list_types,
     update_severity,
 )
+from firehouse.incidents.service.editing import edit_milestones, update_fields
 from firehouse.incidents.service.lifecycle import (
     TRANSITIONS,
     allowed_actions,
     declare,
-    edit_milestones,
     merge,
     transition,
-    update_fields,
 )
 from firehouse.incidents.service.queries import IncidentFilter, list_incidents
 from firehouse.incidents.service.roles import (

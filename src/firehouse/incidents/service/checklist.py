@@ -54,14 +54,20 @@ def _items(session: Session, incident: Incident) -> list[ChecklistItem]:
                     RoleAssignment.ended_at.is_(None),
                 )
             )
+            # a postmortem with an owner satisfies the item too (lazy: postmortems imports us)
+            from firehouse.postmortems.service import owner_of
+
+            pm_owner = None if owner else owner_of(session, incident.id)
             result.append(
                 ChecklistItem(
                     key=key,
                     label=spec["label"],
-                    checked=owner is not None,
-                    checked_by_id=owner.assigned_by_id if owner else None,
+                    checked=owner is not None or pm_owner is not None,
+                    checked_by_id=owner.assigned_by_id if owner else pm_owner,
                     checked_at=owner.started_at if owner else None,
-                    note="assign the retrospective leader role" if owner is None else "",
+                    note=""
+                    if owner or pm_owner
+                    else "assign the retrospective leader role or a postmortem owner",
                     automatic=True,
                 )
             )
