@@ -21,3 +21,7 @@ class Service(Base):
         ForeignKey("teams.id", ondelete="SET NULL"), default=None, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # who gets paged for this service (escalation domain; deleting a policy in use is refused)
+    escalation_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalation_policies.id"), default=None, index=True
+    )
