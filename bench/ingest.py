@@ -1,0 +1,302 @@
+"""Alert intake benchmark: firehouse against Prometheus Alertmanager, the same load on both.
+
+    .venv/bin/python bench/ingest.py               # firehouse on SQLite
+    .venv/bin/python bench/ingest.py --postgres    # firehouse on PostgreSQL (local, postgres user)
+
+Starts `firehouse serve` and `prometheus-alertmanager` on loopback ports and drives each with
+`wrk` (Debian package `wrk`; Lua scripts generate the alerts) posting Alertmanager's own API,
+`POST /api/v2/alerts`, which both serve. Three loads, each for --seconds:
+
+1. single: one alert a request, 90% repeats of 1,000 open alerts, 10% new;
+2. batch: 100 alerts a request, the same mix;
+3. storm: 100 alerts a request, every one new.
+
+Prints alerts/s, p50 and p99 latency per target and the firehouse/Alertmanager ratio. Targets
+(issue 3, SQLite): single >= 0.25x, batch >= 0.5x, storm >= 5,000 new alerts/s durable, p99
+<= 100 ms. A 2xx from firehouse means committed (SQLite synchronous=FULL); Alertmanager keeps
+alerts in memory."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+PY = sys.executable
+ROOT = Path(__file__).resolve().parent.parent
+POOL = 1000
+
+LUA = r"""
+local tid = 0
+function setup(thread)
+  thread:set("tid", tid)
+  tid = tid + 1
+end
+
+local counter = 0
+local per_request = %(per_request)d
+local repeat_share = %(repeat_share)f
+local pool = %(pool)d
+
+local function alert(name)
+  return '{"labels":{"alertname":"Bench","service":"bench","severity":"warning","instance":"'
+    .. name .. '"},"annotations":{"summary":"bench alert ' .. name .. '"}}'
+end
+
+function init(args)
+  math.randomseed(os.time() + tid * 7919)
+end
+
+request = function()
+  local items = {}
+  for i = 1, per_request do
+    counter = counter + 1
+    local name
+    if math.random() < repeat_share then
+      name = "pool-" .. math.random(0, pool - 1)
+    else
+      name = "%(prefix)s-" .. tid .. "-" .. counter
+    end
+    items[i] = alert(name)
+  end
+  return wrk.format("POST", "/api/v2/alerts", nil, "[" .. table.concat(items, ",") .. "]")
+end
+"""
+
+
+@dataclass
+class Result:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{url}: the process exited")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not become ready")
+
+
+@contextmanager
+def running(args: list[str], env: dict[str, str], ready: str, log: Path) -> Iterator[None]:
+    with log.open("ab") as out:
+        process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_ready(ready, process)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _ms(text: str) -> float:
+    found = re.match(r"([\d.]+)(us|ms|s|m)$", text)
+    if found is None:
+        return float("nan")
+    value, unit = found.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def _field(pattern: str, out: str) -> str:
+    found = re.search(pattern, out)
+    return found.group(1) if found else ""
+
+
+def run_wrk(
+    url: str, headers: dict[str, str], script: Path, seconds: int, connections: int
+) -> Result:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    rps = float(_field(r"Requests/sec:\s+([\d.]+)", out) or 0)
+    p50 = _ms(_field(r"(?m)^\s*50%\s+(\S+)", out))
+    p99 = _ms(_field(r"(?m)^\s*99%\s+(\S+)", out))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: .*timeout (\d+)", out)
+    return Result(
+        rps, p50, p99, int(bad.group(1)) if bad else 0 + (int(errors.group(1)) if errors else 0)
+    )
+
+
+def warm_pool(url: str, headers: dict[str, str]) -> None:
+    alerts = [
+        {
+            "labels": {
+                "alertname": "Bench",
+                "service": "bench",
+                "severity": "warning",
+                "instance": f"pool-{i}",
+            },
+            "annotations": {"summary": f"bench alert pool-{i}"},
+        }
+        for i in range(POOL)
+    ]
+    with httpx.Client(timeout=60) as http:
+        for start in range(0, POOL, 100):
+            response = http.post(url, json=alerts[start : start + 100], headers=headers)
+            response.raise_for_status()
+
+
+def script(workdir: Path, name: str, per_request: int, repeat_share: float) -> Path:
+    path = workdir / f"{name}.lua"
+    path.write_text(
+        LUA
+        % {
+            "per_request": per_request,
+            "repeat_share": repeat_share,
+            "pool": POOL,
+            "prefix": name,
+        }
+    )
+    return path
+
+
+def postgres_url(name: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres", action="store_true", help="firehouse on PostgreSQL")
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each load")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    args = parser.parse_args()
+    for tool in ("wrk", "prometheus-alertmanager"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"needs {tool} (apt-get install -y {tool})")
+    workdir = Path(tempfile.mkdtemp(prefix="fh-bench-ingest-"))
+    url = (
+        postgres_url("fh_bench_ingest")
+        if args.postgres
+        else f"sqlite:///{workdir / 'firehouse.db'}"
+    )
+    fh_port, am_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "FIREHOUSE_DATABASE_URL": url,
+        "FIREHOUSE_PORT": str(fh_port),
+        "FIREHOUSE_ADMIN_PASSWORD": "bench-admin-password",
+        "FIREHOUSE_LOG_LEVEL": "warning",
+    }
+    created = subprocess.run(
+        [
+            PY,
+            "-m",
+            "firehouse",
+            "integration",
+            "create",
+            "--type",
+            "alertmanager",
+            "--name",
+            "bench",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = created.stdout.strip()
+    (workdir / "am.yml").write_text("route: {receiver: none}\nreceivers: [{name: none}]\n")
+    targets = {
+        "firehouse": (
+            f"http://127.0.0.1:{fh_port}",
+            {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        ),
+        "alertmanager": (f"http://127.0.0.1:{am_port}", {"Content-Type": "application/json"}),
+    }
+    loads = [("single", 1, 0.9), ("batch", 100, 0.9), ("storm", 100, 0.0)]
+    results: dict[tuple[str, str], Result] = {}
+    with (
+        running(
+            [PY, "-m", "firehouse", "serve"],
+            env,
+            f"http://127.0.0.1:{fh_port}/readyz",
+            workdir / "firehouse.log",
+        ),
+        running(
+            [
+                "prometheus-alertmanager",
+                f"--config.file={workdir / 'am.yml'}",
+                f"--storage.path={workdir / 'am-data'}",
+                f"--web.listen-address=127.0.0.1:{am_port}",
+                "--cluster.listen-address=",
+            ],
+            dict(os.environ),
+            f"http://127.0.0.1:{am_port}/-/ready",
+            workdir / "alertmanager.log",
+        ),
+    ):
+        for base, headers in targets.values():
+            warm_pool(f"{base}/api/v2/alerts", headers)
+        for name, per_request, repeats in loads:
+            lua = script(workdir, name, per_request, repeats)
+            for target, (base, headers) in targets.items():
+                wrk_headers = {k: v for k, v in headers.items()}
+                result = run_wrk(base, wrk_headers, lua, args.seconds, args.connections)
+                results[(name, target)] = result
+                time.sleep(1)
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    print(
+        f"\nAlert intake, firehouse on {backend} vs Alertmanager "
+        f"({args.seconds}s per load, wrk -t2 -c{args.connections}, {os.cpu_count()} CPUs)\n"
+    )
+    print("| load | target | alerts/s | p50 ms | p99 ms | non-2xx | ratio |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for name, per_request, _ in loads:
+        am = results[(name, "alertmanager")]
+        for target in targets:
+            r = results[(name, target)]
+            ratio = (r.requests_per_s / am.requests_per_s) if am.requests_per_s else 0.0
+            print(
+                f"| {name} | {target} | {r.requests_per_s * per_request:,.0f} | "
+                f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
+                + (f"{ratio:.2f}x |" if target == "firehouse" else "1.00x |")
+            )
+    print(json.dumps({f"{k[0]}/{k[1]}": vars(v) for k, v in results.items()}), file=sys.stderr)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Alert intake: integrations, alerts from every common sender, routing, grouping, noise control."""
