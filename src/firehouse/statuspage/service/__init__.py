@@ -1,0 +1,85 @@
+"""The status page's logic. Plain functions taking a Session; no HTTP, no commit."""
+
+from firehouse.statuspage.service.branding import remove_logo, set_logo, update_branding
+from firehouse.statuspage.service.common import may_publish, page
+from firehouse.statuspage.service.components import (
+    create_component,
+    create_group,
+    delete_component,
+    delete_group,
+    get_component,
+    get_group,
+    list_components,
+    list_groups,
+    update_component,
+    update_group,
+)
+from firehouse.statuspage.service.maintenance import (
+    advance_maintenances,
+    get_maintenance,
+    list_maintenances,
+    schedule_maintenance,
+    update_maintenance,
+)
+from firehouse.statuspage.service.publish import (
+    Publication,
+    for_incident,
+    get_public_incident,
+    list_public_incidents,
+    open_public_incident,
+    post_public_update,
+    updates_of,
+)
+from firehouse.statuspage.service.subscribers import (
+    add_webhook,
+    confirm,
+    count_subscribers,
+    list_subscribers,
+    remove_subscriber,
+    subscribe_email,
+    unsubscribe,
+    unsubscribe_token,
+)
+from firehouse.statuspage.service.view import branding, history_view, page_view, summary_json
+
+__all__ = [
+    "Publication",
+    "add_webhook",
+    "advance_maintenances",
+    "branding",
+    "confirm",
+    "count_subscribers",
+    "create_component",
+    "create_group",
+    "delete_component",
+    "delete_group",
+    "for_incident",
+    "get_component",
+    "get_group",
+    "get_maintenance",
+    "get_public_incident",
+    "history_view",
+    "list_components",
+    "list_groups",
+    "list_maintenances",
+    "list_public_incidents",
+    "list_subscribers",
+    "may_publish",
+    "open_public_incident",
+    "page",
+    "page_view",
+    "post_public_update",
+    "remove_logo",
+    "remove_subscriber",
+    "schedule_maintenance",
+    "set_logo",
+    "subscribe_email",
+    "summary_json",
+    "unsubscribe",
+    "unsubscribe_token",
+    "update_branding",
+    "update_component",
+    "update_group",
+    "update_maintenance",
+    "updates_of",
+]

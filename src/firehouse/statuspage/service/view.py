@@ -1,0 +1,307 @@
+"""The public page as data: everything the HTML, the feeds, the JSON API and the static export
+show, built only from what a person published (never from internal incident fields)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
+
+from firehouse import clock, markdown
+from firehouse.statuspage.models import (
+    Component,
+    ComponentStatus,
+    Maintenance,
+    MaintenanceStatus,
+    PublicIncident,
+    PublicStatus,
+)
+from firehouse.statuspage.service import components as components_service
+from firehouse.statuspage.service import maintenance as maintenance_service
+from firehouse.statuspage.service import publish
+from firehouse.statuspage.service.common import page
+from firehouse.statuspage.service.uptime import HISTORY_DAYS, History, history
+
+RECENT_DAYS = 14
+OVERALL = {
+    ComponentStatus.operational: "All systems operational",
+    ComponentStatus.under_maintenance: "Maintenance in progress",
+    ComponentStatus.degraded_performance: "Degraded performance",
+    ComponentStatus.partial_outage: "Partial outage",
+    ComponentStatus.major_outage: "Major outage",
+}
+
+
+@dataclass(frozen=True)
+class ComponentView:
+    id: int
+    name: str
+    description: str
+    status: ComponentStatus
+    history: History
+
+    @property
+    def bars_html(self) -> Markup:
+        """The 90 bars as list items, built here: 4,500 of them through the template engine
+        would be most of the page's render time."""
+        return Markup(  # noqa: S704 (class names from an enum, labels escaped)
+            "".join(
+                f'<li class="sp-bar sp-b-{bar.worst.value if bar.worst else "none"}" '
+                f'title="{escape(bar.label)}"></li>'
+                for bar in self.history.bars
+            )
+        )
+
+
+@dataclass(frozen=True)
+class GroupView:
+    id: int | None
+    name: str
+    status: ComponentStatus
+    components: list[ComponentView]
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    id: int
+    status: PublicStatus
+    body: str
+    body_html: Markup
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    id: int
+    title: str
+    status: PublicStatus
+    started_at: datetime
+    resolved_at: datetime | None
+    updated_at: datetime
+    components: list[str]
+    updates: list[UpdateView]  # newest first
+
+
+@dataclass(frozen=True)
+class MaintenanceView:
+    id: int
+    title: str
+    body: str
+    body_html: Markup
+    status: MaintenanceStatus
+    starts_at: datetime
+    ends_at: datetime
+    updated_at: datetime
+    components: list[str]
+
+
+@dataclass(frozen=True)
+class Branding:
+    name: str
+    about: str
+    logo: str | None  # a URL, or "logo" when uploaded (served beside the page)
+    logo_type: str
+    color_accent: str
+    color_background: str
+    color_text: str
+    footer_links: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class PageView:
+    branding: Branding
+    status: ComponentStatus
+    headline: str
+    groups: list[GroupView]
+    active: list[IncidentView]
+    maintenance: list[MaintenanceView]  # scheduled or in progress
+    recent: list[IncidentView]  # resolved in the last RECENT_DAYS days
+    history_days: int
+    generated_at: datetime
+    changed_at: datetime
+
+
+def branding(session: Session) -> Branding:
+    row = page(session)
+    logo = "logo" if row.logo_data else (row.logo_url or None)
+    return Branding(
+        name=row.name,
+        about=row.about,
+        logo=logo,
+        logo_type=row.logo_type,
+        color_accent=row.color_accent,
+        color_background=row.color_background,
+        color_text=row.color_text,
+        footer_links=list(row.footer_links or []),
+    )
+
+
+def _worst(statuses: list[ComponentStatus]) -> ComponentStatus:
+    return max(statuses, key=lambda s: s.weight, default=ComponentStatus.operational)
+
+
+def incident_views(session: Session, rows: list[PublicIncident]) -> list[IncidentView]:
+    updates = publish.updates_of(session, [r.id for r in rows])
+    names = {c.id: c.name for c in components_service.list_components(session)}
+    return [
+        IncidentView(
+            id=r.id,
+            title=r.title,
+            status=r.status,
+            started_at=r.started_at,
+            resolved_at=r.resolved_at,
+            updated_at=r.updated_at,
+            components=[names[i] for i in r.component_ids if i in names],
+            updates=[
+                UpdateView(
+                    id=u.id,
+                    status=u.status,
+                    body=u.body,
+                    body_html=Markup(markdown.render(u.body)),  # noqa: S704 (sanitized)
+                    published_at=u.published_at,
+                )
+                for u in updates[r.id]
+            ],
+        )
+        for r in rows
+    ]
+
+
+def maintenance_views(session: Session, rows: list[Maintenance]) -> list[MaintenanceView]:
+    names = {c.id: c.name for c in components_service.list_components(session)}
+    return [
+        MaintenanceView(
+            id=m.id,
+            title=m.title,
+            body=m.body,
+            body_html=Markup(markdown.render(m.body)),  # noqa: S704 (sanitized)
+            status=m.status,
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+            updated_at=m.updated_at,
+            components=[names[i] for i in m.component_ids if i in names],
+        )
+        for m in rows
+    ]
+
+
+def page_view(session: Session) -> PageView:
+    now = clock.now(session)
+    components = components_service.list_components(session)
+    groups = components_service.list_groups(session)
+    histories = history(session, components, now=now)
+
+    def view(c: Component) -> ComponentView:
+        return ComponentView(c.id, c.name, c.description, c.status, histories[c.id])
+
+    group_views = []
+    for group in groups:
+        members = [view(c) for c in components if c.group_id == group.id]
+        if members:
+            group_views.append(
+                GroupView(group.id, group.name, _worst([m.status for m in members]), members)
+            )
+    loose = [view(c) for c in components if c.group_id is None]
+    if loose:
+        group_views.append(GroupView(None, "", _worst([c.status for c in loose]), loose))
+    status = _worst([c.status for c in components])
+    active = incident_views(session, publish.list_public_incidents(session, open_only=True))
+    recent_rows = [
+        r
+        for r in publish.list_public_incidents(session, since=now - timedelta(days=RECENT_DAYS))
+        if r.status == PublicStatus.resolved
+    ]
+    upcoming = maintenance_service.list_maintenances(session, since=now, upcoming_only=True)
+    headline = OVERALL[status]
+    if active and status == ComponentStatus.operational:
+        headline = "We are looking into an issue"
+    return PageView(
+        branding=branding(session),
+        status=status,
+        headline=headline,
+        groups=group_views,
+        active=active,
+        maintenance=maintenance_views(session, upcoming),
+        recent=incident_views(session, recent_rows),
+        history_days=HISTORY_DAYS,
+        generated_at=now,
+        changed_at=page(session).changed_at,
+    )
+
+
+def history_view(session: Session, *, days: int = HISTORY_DAYS) -> list[IncidentView]:
+    """Incidents of the last `days` days, and any still open however old, newest first."""
+    since = clock.now(session) - timedelta(days=days)
+    rows = {r.id: r for r in publish.list_public_incidents(session, since=since, limit=500)}
+    for row in publish.list_public_incidents(session, open_only=True):
+        rows.setdefault(row.id, row)
+    ordered = sorted(rows.values(), key=lambda r: (r.started_at, r.id), reverse=True)
+    return incident_views(session, ordered)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def incident_json(i: IncidentView, *, url: str) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "title": i.title,
+        "status": i.status.value,
+        "started_at": _iso(i.started_at),
+        "resolved_at": _iso(i.resolved_at),
+        "updated_at": _iso(i.updated_at),
+        "components": i.components,
+        "url": url,
+        "updates": [
+            {
+                "id": u.id,
+                "status": u.status.value,
+                "body": u.body,
+                "published_at": _iso(u.published_at),
+            }
+            for u in i.updates
+        ],
+    }
+
+
+def summary_json(view: PageView, *, base: str) -> dict[str, Any]:
+    """The page as JSON (also what the static export writes as api/summary.json)."""
+    return {
+        "page": {
+            "name": view.branding.name,
+            "url": base or "/",
+            "updated_at": _iso(view.changed_at),
+        },
+        "status": {"indicator": view.status.value, "description": view.headline},
+        "components": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "description": c.description,
+                "group": g.name or None,
+                "status": c.status.value,
+                "uptime_90d": None if c.history.uptime is None else round(c.history.uptime, 3),
+            }
+            for g in view.groups
+            for c in g.components
+        ],
+        "incidents": [incident_json(i, url=f"{base}/incidents/{i.id}") for i in view.active],
+        "recent_incidents": [incident_json(i, url=f"{base}/incidents/{i.id}") for i in view.recent],
+        "scheduled_maintenances": [
+            {
+                "id": m.id,
+                "title": m.title,
+                "body": m.body,
+                "status": m.status.value,
+                "starts_at": _iso(m.starts_at),
+                "ends_at": _iso(m.ends_at),
+                "components": m.components,
+            }
+            for m in view.maintenance
+        ],
+        "generated_at": _iso(view.generated_at),
+    }
