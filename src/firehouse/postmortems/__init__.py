@@ -1,0 +1,1 @@
+"""Learning from incidents: postmortems, retrospectives, action items, search."""
