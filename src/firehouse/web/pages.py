@@ -1,4 +1,4 @@
-"""Server-rendered pages: login, logout and the home page over the same services as the API."""
+"""Server-rendered pages: login (rate-limited) and logout; the templates every page shares."""
 
 from __future__ import annotations
 
@@ -16,26 +16,43 @@ from fastapi.templating import Jinja2Templates
 from firehouse import __version__
 from firehouse.api.deps import (
     SESSION_COOKIE,
-    CurrentPrincipal,
     UnitOfWork,
     client_address,
     database,
     settings,
 )
 from firehouse.auth import service as auth
-from firehouse.errors import Unauthorized
-from firehouse.incidents import present
-from firehouse.incidents import service as incidents
-from firehouse.incidents.models import OPEN_STATUSES
-from firehouse.web.deps import PagePrincipal
+from firehouse.errors import RateLimited, Unauthorized
+from firehouse.web import ratelimit
+from firehouse.web.deps import PagePrincipal, ago, duration, localtime
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "fh_login_csrf"
 
 
+def routers() -> list[APIRouter]:
+    """Every page route of the web UI (login, home, live events, incidents, admin, profile)."""
+    from firehouse.incidents import page_actions as incident_actions
+    from firehouse.incidents import pages as incident_pages
+    from firehouse.web import admin, events, home, profile
+
+    return [
+        router,
+        home.router,
+        events.router,
+        incident_pages.router,
+        incident_actions.router,
+        admin.router,
+        profile.router,
+    ]
+
+
 def make_templates(directory: Path) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(directory))
     templates.env.globals["version"] = __version__
+    templates.env.filters["localtime"] = localtime
+    templates.env.filters["ago"] = ago
+    templates.env.filters["duration"] = duration
     return templates
 
 
@@ -97,8 +114,34 @@ def login(
     config = settings(request)
     db = database(request)
     source = client_address(request)
+    window = timedelta(minutes=config.login_window_minutes)
     try:
         with db.session() as session:
+            ratelimit.check_login_allowed(
+                session,
+                handle=handle,
+                source=source,
+                per_handle=config.login_failures_per_handle,
+                per_address=config.login_failures_per_address,
+                window=window,
+            )
+    except RateLimited as exc:
+        response = render(
+            request,
+            "login.html",
+            {
+                "csrf_token": cookie_token,
+                "next": _safe_next(next),
+                "error": exc.message,
+                "handle": handle,
+            },
+            status=429,
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    try:
+        with db.session() as session:
+            ratelimit.clear_login_failures(session, handle=handle)
             _, new = auth.login(
                 session,
                 handle=handle.strip().lower(),
@@ -109,6 +152,7 @@ def login(
     except Unauthorized:
         with db.session() as session:
             auth.record_failed_login(session, handle=handle, source=source)
+            ratelimit.record_login_failure(session, handle=handle, source=source, window=window)
         return render(
             request,
             "login.html",
@@ -141,25 +185,3 @@ def logout(request: Request, session: UnitOfWork, principal: PagePrincipal) -> R
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: UnitOfWork, principal: CurrentPrincipal) -> Response:
-    rows, _, total = incidents.list_incidents(
-        session,
-        actor=principal.actor,
-        filters=incidents.IncidentFilter(status=list(OPEN_STATUSES)),
-        sort="severity",
-        limit=100,
-        with_total=True,
-    )
-    return render(
-        request,
-        "home.html",
-        {
-            "me": principal.user,
-            "csrf_token": principal.web_session.csrf_token if principal.web_session else "",
-            "incidents": present.incidents_read(session, rows),
-            "open_total": total,
-        },
-    )
