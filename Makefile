@@ -6,7 +6,7 @@ PYTEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint types unit fmt docs-cli bench clean
+.PHONY: help run test lint types unit fmt docs-cli bench screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,8 +43,17 @@ fmt: $(BIN)/.installed-dev ## Format and fix what ruff can
 docs-cli: $(BIN)/.installed ## Regenerate docs/cli.md from --help
 	$(BIN)/python -m firehouse.cli.reference > docs/cli.md
 
-bench: $(BIN)/.installed-dev ## Run the benchmarks in bench/ (prints figures)
+bench: $(BIN)/.installed-dev ## Run every benchmark in bench/ (prints figures; ingest needs wrk and prometheus-alertmanager)
 	$(BIN)/python bench/core.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/paging.py
+	$(BIN)/python bench/schedules.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/statuspage.py
+	$(BIN)/python bench/postmortem_search.py
+
+screenshots: $(BIN)/.installed-dev ## Refresh docs/screenshots/ in headless Chromium (apt install chromium)
+	$(BIN)/python bench/screenshots.py --out docs/screenshots
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

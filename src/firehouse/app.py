@@ -45,12 +45,26 @@ def create_app(
     database: Database | None = None,
     clock: Clock | None = None,
 ) -> FastAPI:
+    from firehouse.alerts import api as alerts_api
+    from firehouse.alerts import compat as alerts_compat
+    from firehouse.alerts import fastpath as alerts_fastpath
+    from firehouse.alerts import pages as alerts_pages
     from firehouse.api import health
     from firehouse.audit import api as audit_api
     from firehouse.auth import api as auth_api
     from firehouse.catalog import api as catalog_api
+    from firehouse.escalation import api as escalation_api
+    from firehouse.escalation import pages as escalation_pages
     from firehouse.incidents import api as incidents_api
+    from firehouse.notify import api as notify_api
+    from firehouse.notify import oneclick as notify_oneclick
+    from firehouse.notify import pages as notify_pages
     from firehouse.people import api as people_api
+    from firehouse.postmortems import api as postmortems_api
+    from firehouse.postmortems import pages as postmortems_pages
+    from firehouse.schedules import api as schedules_api
+    from firehouse.schedules import pages as schedules_pages
+    from firehouse.statuspage import routes as statuspage_routes
     from firehouse.web import pages
 
     settings = settings or Settings()
@@ -67,6 +81,8 @@ def create_app(
     app.state.db = db
     app.state.templates = pages.make_templates(WEB_DIR / "templates")
     errors.install(app)
+    # inside RequestContext: alert senders skip the route table, nothing else
+    app.add_middleware(alerts_fastpath.IntakeFastPath)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     for router in (
         health.router,
@@ -74,8 +90,22 @@ def create_app(
         people_api.router,
         catalog_api.router,
         incidents_api.router,
+        schedules_api.router,
+        schedules_api.feeds_router,
+        schedules_pages.router,
+        postmortems_api.router,
+        postmortems_pages.router,
+        alerts_api.router,
+        alerts_compat.router,
+        alerts_pages.router,
         audit_api.router,
-        pages.router,
+        escalation_api.router,
+        escalation_pages.router,
+        notify_api.router,
+        notify_oneclick.router,
+        notify_pages.router,
+        *statuspage_routes.routers(),
+        *pages.routers(),
     ):
         app.include_router(router)
     _add_openapi_route(app)

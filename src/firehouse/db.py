@@ -161,6 +161,7 @@ def current_revisions(engine: Engine) -> frozenset[str]:
             return frozenset()
         return frozenset(row[0] for row in rows)
 
+
 def make_null_pool_engine(url: str) -> Engine:
     """An engine that holds no connections between uses (admin commands, test setup)."""
     return create_engine(normalize_url(url), poolclass=NullPool)

@@ -1,8 +1,24 @@
 """Imports every domain's models so that Base.metadata knows all tables (Alembic, tests)."""
 
+from firehouse.alerts.models import (
+    Alert,
+    AlertEvent,
+    ChangeEvent,
+    Heartbeat,
+    Integration,
+    MaintenanceWindow,
+    RoutingRule,
+    Silence,
+)
 from firehouse.audit.models import AuditHead, AuditRecord
 from firehouse.auth.models import ApiToken, WebSession
 from firehouse.catalog.models import Service
+from firehouse.escalation.models import (
+    Escalation,
+    EscalationPolicy,
+    EscalationStep,
+    EscalationTarget,
+)
 from firehouse.idempotency import IdempotencyRecord
 from firehouse.incidents.models import (
     ChecklistCheck,
@@ -15,25 +31,115 @@ from firehouse.incidents.models import (
     Severity,
     TimelineEntry,
 )
+from firehouse.notify.models import (
+    ContactMethod,
+    DeliveryAttempt,
+    Notification,
+    NotificationRule,
+    NotifyState,
+    TeamChannel,
+    UsedLink,
+)
 from firehouse.people.models import Team, TeamMember, User
+from firehouse.postmortems.models import (
+    ActionItem,
+    Postmortem,
+    PostmortemReviewer,
+    PostmortemRevision,
+    PostmortemSection,
+    Retrospective,
+)
+from firehouse.schedules.models import (
+    CalendarFeed,
+    LayerMember,
+    OnCallRecord,
+    Schedule,
+    ScheduleLayer,
+    ScheduleOverride,
+)
+from firehouse.statuspage.models import (
+    Broadcast,
+    Component,
+    ComponentGroup,
+    ComponentStatusChange,
+    Maintenance,
+    PublicIncident,
+    PublicUpdate,
+    StatusPage,
+    Subscriber,
+)
+from firehouse.updates.models import (
+    Follow,
+    FollowCursor,
+    StakeholderList,
+    StakeholderUpdate,
+    UpdateCadence,
+)
+from firehouse.web.models import LoginFailure
 
 __all__ = [
+    "ActionItem",
+    "Alert",
+    "AlertEvent",
     "ApiToken",
     "AuditHead",
     "AuditRecord",
+    "Broadcast",
+    "CalendarFeed",
+    "ChangeEvent",
     "ChecklistCheck",
+    "Component",
+    "ComponentGroup",
+    "ComponentStatusChange",
+    "ContactMethod",
     "Counter",
+    "DeliveryAttempt",
+    "Escalation",
+    "EscalationPolicy",
+    "EscalationStep",
+    "EscalationTarget",
+    "Follow",
+    "FollowCursor",
+    "Heartbeat",
     "IdempotencyRecord",
     "Incident",
     "IncidentService",
     "IncidentType",
+    "Integration",
+    "LayerMember",
+    "LoginFailure",
+    "Maintenance",
+    "MaintenanceWindow",
+    "Notification",
+    "NotificationRule",
+    "NotifyState",
+    "OnCallRecord",
     "Participation",
+    "Postmortem",
+    "PostmortemReviewer",
+    "PostmortemRevision",
+    "PostmortemSection",
+    "PublicIncident",
+    "PublicUpdate",
+    "Retrospective",
     "RoleAssignment",
+    "RoutingRule",
+    "Schedule",
+    "ScheduleLayer",
+    "ScheduleOverride",
     "Service",
     "Severity",
+    "Silence",
+    "StakeholderList",
+    "StakeholderUpdate",
+    "StatusPage",
+    "Subscriber",
     "Team",
+    "TeamChannel",
     "TeamMember",
     "TimelineEntry",
+    "UpdateCadence",
+    "UsedLink",
     "User",
     "WebSession",
 ]

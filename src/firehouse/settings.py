@@ -58,6 +58,89 @@ class Settings(BaseSettings):
     auto_migrate: bool = Field(
         default=True, description="Apply pending migrations when `firehouse serve` starts."
     )
+    login_failures_per_handle: int = Field(
+        default=10,
+        ge=1,
+        description="Failed logins allowed per handle in `login_window_minutes` before 429.",
+    )
+    login_failures_per_address: int = Field(
+        default=50,
+        ge=1,
+        description="Failed logins allowed per client address in the window before 429.",
+    )
+    login_window_minutes: int = Field(
+        default=15, ge=1, description="The window the login rate limits count over, in minutes."
+    )
+    smtp_host: str = Field(
+        default="", description="SMTP server for email notifications; empty: email is not sent."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
+    smtp_from: str = Field(
+        default="firehouse@localhost", description="Sender address of notification emails."
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login, when it needs one.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(
+        default=False, description="Upgrade the SMTP connection with STARTTLS before sending."
+    )
+    smtp_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Give up on an SMTP connection or send after this long."
+    )
+    link_secret: str | None = Field(
+        default=None,
+        description="HMAC key signing one-click acknowledge/resolve links; generated and kept "
+        "in the database when unset.",
+    )
+    link_hours: int = Field(
+        default=24, ge=1, le=24 * 30, description="How long one-click links stay valid, in hours."
+    )
+    webhook_secret: str | None = Field(
+        default=None,
+        description="HMAC key signing outgoing webhooks that have no key of their own; "
+        "generated and kept in the database when unset.",
+    )
+    notify_retry_base_seconds: int = Field(
+        default=30, ge=1, description="First retry delay of a failed notification; doubles."
+    )
+    notify_retry_max_seconds: int = Field(
+        default=600, ge=1, description="Longest delay between two retries of a notification."
+    )
+    notify_fallback_after: int = Field(
+        default=3, ge=1, description="Failed attempts before a page also goes to the next method."
+    )
+    notify_give_up_hours: int = Field(
+        default=24, ge=1, description="Stop retrying a notification this long after it was due."
+    )
+    notify_per_minute: int = Field(
+        default=10, ge=1, description="Most messages sent through one contact method per minute."
+    )
+    engine_max_sleep_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest the engine sleeps without being woken (a safety net).",
+    )
+    test_clock_file: str | None = Field(
+        default=None,
+        description="Tests only: a file holding seconds to add to the real clock.",
+    )
+
+    status_export_dir: str | None = Field(
+        default=None,
+        description="Directory the public status page is re-exported to (static files) on "
+        "every change; unset: no automatic export.",
+    )
+    status_confirm_window_minutes: int = Field(
+        default=60,
+        ge=1,
+        description="A repeated status-page subscribe request inside this window sends no "
+        "second confirmation mail.",
+    )
+    update_escalate_minutes: int = Field(
+        default=10,
+        ge=1,
+        description="Minutes an overdue stakeholder update waits after reminding the "
+        "communications lead before the incident manager is reminded too.",
+    )
 
     def public_url(self) -> str:
         return self.base_url.rstrip("/") or f"http://{self.host}:{self.port}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from firehouse.cli import admin, demo, incident
+from firehouse.cli import admin, demo, incident, integration, status, worker
 
 app = typer.Typer(
     name="firehouse",
@@ -16,7 +16,10 @@ app = typer.Typer(
 )
 admin.register(app)
 demo.register(app)
+worker.register(app)
 app.add_typer(incident.app, name="incident")
+app.add_typer(integration.app, name="integration")
+app.add_typer(status.app, name="status")
 
 
 def main() -> None:

@@ -38,8 +38,11 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (FIREHOUSE_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind (FIREHOUSE_PORT).")] = None,
+    no_engine: Annotated[
+        bool, typer.Option("--no-engine", help="Serve HTTP only; run `firehouse worker` apart.")
+    ] = False,
 ) -> None:
-    """Apply pending migrations and serve firehouse over HTTP."""
+    """Apply pending migrations and serve firehouse over HTTP (with the engine, by default)."""
     import uvicorn
 
     from firehouse import logs
@@ -61,7 +64,17 @@ def serve(
     else:
         typer.echo(f"Log in at {url}/login", err=True)
     app = create_app(settings, database=db)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    engine = None
+    if not no_engine:
+        from firehouse.engine import Engine
+
+        engine = Engine(db, settings=settings, max_sleep_seconds=settings.engine_max_sleep_seconds)
+        engine.start()
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    finally:
+        if engine is not None:
+            engine.stop()
 
 
 def upgrade() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from firehouse.api.deps import AdminActor, CurrentActor, UnitOfWork
 from firehouse.auth import service as auth
@@ -60,6 +60,14 @@ def update_user(
     return people.update_user(
         session, actor=actor, user_id=user.id, changes=body.model_dump(exclude_unset=True)
     )
+
+
+@router.delete("/users/{handle}", status_code=204)
+def delete_user(handle: str, session: UnitOfWork, actor: AdminActor) -> Response:
+    """Deactivate a person (kept in the record; signed out, tokens revoked, off every team)."""
+    user = people.find_user(session, handle)
+    people.deactivate_user(session, actor=actor, user_id=user.id)
+    return Response(status_code=204)
 
 
 @router.get("/teams", response_model=list[schemas.TeamRead])

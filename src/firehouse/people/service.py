@@ -6,12 +6,13 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, Result, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from firehouse import clock
-from firehouse.actor import Actor
+from firehouse.actor import Actor, require_writer
 from firehouse.audit import service as audit
+from firehouse.auth.models import ApiToken, WebSession
 from firehouse.errors import Conflict, Invalid, NotFound
 from firehouse.people.models import Role, Team, TeamMember, User
 
@@ -119,9 +120,15 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
         )
         if taken is not None:
             raise Conflict(f"email {changes['email']!r} is taken", details={"field": "email"})
+    deactivating = changes.get("active") is False and user.active
+    if deactivating:
+        check_removable(session, actor=actor, user=user)
     for key in ("name", "email", "timezone", "role", "active"):
         if key in changes:
             setattr(user, key, changes[key])
+    after: dict[str, Any] = user_snapshot(user)
+    if deactivating:
+        after.update(revoke_access(session, user))
     session.flush()
     audit.record(
         session,
@@ -130,7 +137,83 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
         target_type="user",
         target_id=user.id,
         before=before,
-        after=user_snapshot(user),
+        after=after,
+    )
+    return user
+
+
+def check_removable(session: Session, *, actor: Actor, user: User) -> None:
+    """409 when taking `user` away would leave a hole: themselves, the last admin, or someone
+    still in an on-call rotation or escalation policy (the message says where)."""
+    if actor.user_id == user.id:
+        raise Conflict("you cannot deactivate yourself; ask another admin")
+    if user.role == Role.admin:
+        others = session.scalar(
+            select(func.count(User.id)).where(
+                User.role == Role.admin, User.active.is_(True), User.id != user.id
+            )
+        )
+        if not others:
+            raise Conflict(f"{user.handle} is the last active admin")
+    try:
+        # lazily: escalation and schedules build on people, not the other way round
+        from firehouse.escalation.service import check_user_removable
+    except ImportError:
+        check_user_removable = _check_schedules_only
+    check_user_removable(session, user_id=user.id)
+
+
+def _check_schedules_only(session: Session, *, user_id: int) -> None:
+    from firehouse.schedules.service import schedules_referencing_user
+
+    places = schedules_referencing_user(session, user_id)
+    if places:
+        raise Conflict(
+            f"this person is still on call: {'; '.join(places)}", details={"places": places}
+        )
+
+
+def _affected(result: Result[Any]) -> int:
+    return result.rowcount if isinstance(result, CursorResult) else 0
+
+
+def revoke_access(session: Session, user: User) -> dict[str, Any]:
+    """Take a person out of every team and end their API tokens and browser sessions."""
+    teams = sorted(m.team.slug for m in user.memberships)
+    for membership in list(user.memberships):
+        session.delete(membership)
+    tokens = _affected(
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=clock.now(session))
+        )
+    )
+    sessions = _affected(session.execute(delete(WebSession).where(WebSession.user_id == user.id)))
+    session.flush()
+    session.expire(user, ["memberships"])
+    return {"removed_from_teams": teams, "tokens_revoked": tokens, "sessions_ended": sessions}
+
+
+def deactivate_user(session: Session, *, actor: Actor, user_id: int) -> User:
+    """Remove a person: they stay in the record (incidents, audit) but can no longer sign in,
+    use a token, or be on a team. Refused (409, saying where) while they are on call."""
+    require_writer(actor, Role.admin)
+    user = get_user(session, user_id)
+    if not user.active:
+        return user
+    check_removable(session, actor=actor, user=user)
+    before = user_snapshot(user)
+    user.active = False
+    after = {**user_snapshot(user), **revoke_access(session, user)}
+    audit.record(
+        session,
+        actor=actor,
+        action="user.deactivate",
+        target_type="user",
+        target_id=user.id,
+        before=before,
+        after=after,
     )
     return user
 
