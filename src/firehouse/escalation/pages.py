@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from firehouse.api.deps import Principal, UnitOfWork
 from firehouse.errors import AppError, Invalid
+from firehouse.escalation import editor
 from firehouse.escalation import service as escalation
 from firehouse.people.models import Role
 from firehouse.web.deps import PagePrincipal, attempt, render
@@ -106,3 +107,6 @@ def delete_policy(
     except AppError as exc:
         return _page(request, session, principal, problem=exc.message, status=exc.status_code)
     return RedirectResponse("/oncall/policies", status_code=303)
+
+
+router.include_router(editor.router)
