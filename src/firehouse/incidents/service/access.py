@@ -3,7 +3,7 @@ team, the people on the incident and admins, everywhere: lists, counts, search, 
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from firehouse.actor import Actor
@@ -18,12 +18,13 @@ def visible_to(actor: Actor) -> ColumnElement[bool]:
         return true()
     if actor.user_id is None:
         return Incident.restricted == false()
+    # The incidents the actor is on, as one uncorrelated subquery on the user_id indexes: the
+    # database finds these few ids once instead of probing two tables per restricted incident.
     involved = or_(
-        exists().where(
-            RoleAssignment.incident_id == Incident.id, RoleAssignment.user_id == actor.user_id
-        ),
-        exists().where(
-            Participation.incident_id == Incident.id, Participation.user_id == actor.user_id
+        Incident.id.in_(
+            select(RoleAssignment.incident_id)
+            .where(RoleAssignment.user_id == actor.user_id)
+            .union(select(Participation.incident_id).where(Participation.user_id == actor.user_id))
         ),
         Incident.created_by_id == actor.user_id,
     )

@@ -22,6 +22,7 @@ from firehouse.incidents.models import (
     Severity,
     Status,
 )
+from firehouse.incidents.search import text_matches
 from firehouse.incidents.service.access import visible_to
 from firehouse.people.models import Team
 
@@ -72,20 +73,8 @@ def _where(f: IncidentFilter, dialect: str) -> list[ColumnElement[bool]]:
         clauses.append(Incident.declared_at >= f.declared_after)
     if f.declared_before is not None:
         clauses.append(Incident.declared_at < f.declared_before)
-    if f.text:
-        text = f.text.strip()
-        ref = text.upper().removeprefix("INC-")
-        pattern = f"%{text.lower()}%"
-        if dialect == "sqlite":  # SQLite's LIKE ignores case already; lower() only slows it
-            matches: list[ColumnElement[bool]] = [
-                Incident.title.like(pattern),
-                Incident.summary.like(pattern),
-            ]
-        else:
-            matches = [Incident.title.ilike(pattern), Incident.summary.ilike(pattern)]
-        if ref.isdigit():
-            matches.append(Incident.number == int(ref))
-        clauses.append(or_(*matches))
+    if f.text and f.text.strip():
+        clauses.append(text_matches(f.text, dialect))
     return clauses
 
 
