@@ -3,11 +3,13 @@ show, built only from what a person published (never from internal incident fiel
 
 from __future__ import annotations
 
+import functools
+import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from firehouse import clock, markdown
@@ -26,6 +28,12 @@ from firehouse.statuspage.service.common import page
 from firehouse.statuspage.service.uptime import HISTORY_DAYS, History, history
 
 RECENT_DAYS = 14
+# a published text does not change, and every fresh render shows two weeks of them again
+_markdown = functools.lru_cache(maxsize=512)(markdown.render)
+BAR_CLASS: dict[ComponentStatus | None, str] = {
+    None: "sp-bar sp-b-none",
+    **{status: f"sp-bar sp-b-{status.value}" for status in ComponentStatus},
+}
 OVERALL = {
     ComponentStatus.operational: "All systems operational",
     ComponentStatus.under_maintenance: "Maintenance in progress",
@@ -49,8 +57,7 @@ class ComponentView:
         would be most of the page's render time."""
         return Markup(  # noqa: S704 (class names from an enum, labels escaped)
             "".join(
-                f'<li class="sp-bar sp-b-{bar.worst.value if bar.worst else "none"}" '
-                f'title="{escape(bar.label)}"></li>'
+                f'<li class="{BAR_CLASS[bar.worst]}" title="{html.escape(bar.label)}"></li>'
                 for bar in self.history.bars
             )
         )
@@ -160,7 +167,7 @@ def incident_views(session: Session, rows: list[PublicIncident]) -> list[Inciden
                     id=u.id,
                     status=u.status,
                     body=u.body,
-                    body_html=Markup(markdown.render(u.body)),  # noqa: S704 (sanitized)
+                    body_html=Markup(_markdown(u.body)),  # noqa: S704 (sanitized)
                     published_at=u.published_at,
                 )
                 for u in updates[r.id]
@@ -177,7 +184,7 @@ def maintenance_views(session: Session, rows: list[Maintenance]) -> list[Mainten
             id=m.id,
             title=m.title,
             body=m.body,
-            body_html=Markup(markdown.render(m.body)),  # noqa: S704 (sanitized)
+            body_html=Markup(_markdown(m.body)),  # noqa: S704 (sanitized)
             status=m.status,
             starts_at=m.starts_at,
             ends_at=m.ends_at,
