@@ -49,7 +49,9 @@ def browser() -> Iterator[Any]:
 
 def _log_in(browser: Any, base_url: str, handle: str) -> Any:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.set_default_timeout(10_000)
+    # generous: CI machines are shared and a loaded one can take seconds to serve a page
+    page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(30_000)
     page.goto(f"{base_url}/login")
     page.get_by_label("Handle").fill(handle)
     page.get_by_label("Password").fill(PASSWORD)
@@ -67,7 +69,7 @@ def test_run_an_incident_from_declaration_to_closure_in_chromium(
     base_url: str, browser: Any, make_person: MakePerson
 ) -> None:
     rita = make_person("rita", Role.responder)
-    api = httpx.Client(base_url=base_url, headers=rita.headers, timeout=10)
+    api = httpx.Client(base_url=base_url, headers=rita.headers, timeout=30)
     page = _log_in(browser, base_url, "rita")
     expect = playwright_sync.expect
 

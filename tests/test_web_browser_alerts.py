@@ -25,7 +25,7 @@ def test_an_alert_appears_live_on_the_home_page_and_is_acknowledged(
 ) -> None:
     manager = make_person("ivan", Role.incident_manager)
     make_person("rita", Role.responder)
-    api = httpx.Client(base_url=base_url, headers=manager.headers, timeout=10)
+    api = httpx.Client(base_url=base_url, headers=manager.headers, timeout=30)
     # the service is in maintenance, so the alert fires without opening an incident
     assert api.post("/api/v1/services", json={"slug": "db", "name": "Database"}).is_success
     window = {"service": "db", "ends_at": "2026-03-03T12:00:00+00:00"}
@@ -40,7 +40,7 @@ def test_an_alert_appears_live_on_the_home_page_and_is_acknowledged(
     sent = httpx.post(
         f"{base_url}/integrations/{key}/generic",
         json={"summary": "Nightly backup failed on db-1", "dedup_key": "backup-db-1"},
-        timeout=10,
+        timeout=30,
     )
     assert sent.is_success, sent.text
     expect(page.locator("#section-alerts")).to_contain_text("Nightly backup failed on db-1")
