@@ -1,13 +1,11 @@
 """Shared pieces of full-text search: SQLite FTS5 tables kept in sync by triggers and
-PostgreSQL tsvector GIN indexes, both made by migrations with raw SQL (see
-`migrations/versions/postmortems_0001_learning.py` and `core_0002_incident_search.py`)."""
+PostgreSQL tsvector GIN indexes, both made by migrations with raw SQL (incident search, in
+`migrations/versions/core_0002_incident_search.py`), and the word splitting every search shares."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-from alembic import op
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -29,6 +27,8 @@ def tsquery_prefix(terms: Iterable[str]) -> str:
 
 def run_sql(statements: Iterable[str]) -> None:
     """In a migration: execute each raw SQL statement in turn."""
+    from alembic import op  # here: searching at run time needs no Alembic
+
     for statement in statements:
         op.execute(statement)
 

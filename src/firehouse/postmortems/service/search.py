@@ -4,7 +4,6 @@ invisible to those who may not see them."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,12 +13,12 @@ from sqlalchemy.sql.elements import ColumnClause, TextClause
 
 from firehouse.actor import Actor
 from firehouse.errors import Invalid
+from firehouse.fulltext import words as words_of
 from firehouse.incidents import service as incidents
 from firehouse.incidents.models import Incident, TimelineEntry
 from firehouse.postmortems.models import Postmortem
 
 MAX_QUERY = 200
-_WORD = re.compile(r"\w+", re.UNICODE)
 _fts = table("search_fts", column("rowid"), column("incident_id"), column("source"), column("body"))
 _ENGLISH: ColumnClause[Any] = literal_column("'english'::regconfig")
 # the migration's generated tsvector column (PostgreSQL only, so not on the model)
@@ -46,10 +45,10 @@ class Hit:
 def _terms(query: str) -> list[str]:
     if len(query) > MAX_QUERY:
         raise Invalid(f"a search is at most {MAX_QUERY} characters", field="q")
-    words = _WORD.findall(query)
+    words = words_of(query)
     if not words:
         raise Invalid("search for at least one word", field="q")
-    return words[:20]
+    return words
 
 
 def _sqlite(session: Session, actor: Actor, words: list[str], limit: int) -> list[Row]:
