@@ -32,11 +32,14 @@ def make_database(settings: Settings, clock: Clock | None = None) -> Database:
 def prepare_database(db: Database, settings: Settings) -> str | None:
     """Migrate (when allowed), seed defaults and make the first admin. Returns a generated
     admin password to show once, or None."""
+    secret = bootstrap.AdminSecret(
+        settings.admin_password, in_background=settings.auto_migrate and db.is_empty()
+    )
     if settings.auto_migrate:
         db.migrate()
     with db.session() as session:
         bootstrap.ensure_defaults(session)
-        return bootstrap.ensure_admin(session, password=settings.admin_password)
+        return bootstrap.ensure_admin(session, secret=secret)
 
 
 def create_app(

@@ -89,6 +89,8 @@ class Database:
         self._reader = self.engine.execution_options(sqlite_begin="DEFERRED")
         self._write_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._read_factory = sessionmaker(bind=self._reader, expire_on_commit=False)
+        # the latest revisions, when something already read them (saves loading Alembic)
+        self.known_heads: frozenset[str] | None = None
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
@@ -109,8 +111,12 @@ class Database:
     def migrate(self) -> None:
         upgrade(self.engine)
 
+    def is_empty(self) -> bool:
+        """No schema yet: a first start."""
+        return not current_revisions(self.engine)
+
     def pending_migrations(self) -> bool:
-        return current_revisions(self.engine) != head_revisions()
+        return current_revisions(self.engine) != (self.known_heads or head_revisions())
 
 
 def _configure_sqlite(engine: Engine, synchronous: str, busy_timeout_ms: int) -> None:

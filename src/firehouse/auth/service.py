@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -22,9 +23,14 @@ from firehouse.people.models import Role, User
 
 TOKEN_PREFIX = "fh_"  # noqa: S105 (a prefix, not a secret)
 _hasher = PasswordHasher()
-# verifying against this when the user does not exist keeps the timing the same
-_DUMMY_HASH = _hasher.hash("firehouse-timing-equaliser")
 MIN_PASSWORD = 10
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when the user does not exist keeps the timing the same. Made on
+    first use: an argon2 hash costs about 0.1 s, which start-up should not pay."""
+    return str(_hasher.hash("firehouse-timing-equaliser"))
 
 
 def hash_password(password: str) -> str:
@@ -36,7 +42,7 @@ def hash_password(password: str) -> str:
 def check_password(user: User | None, password: str) -> bool:
     stored = user.password_hash if user is not None else None
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
+        _hasher.verify(stored or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
     return user is not None and stored is not None and user.active

@@ -10,6 +10,7 @@ import typer
 
 if TYPE_CHECKING:
     from firehouse.db import Database
+    from firehouse.engine import Engine
     from firehouse.settings import Settings
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -43,16 +44,26 @@ def serve(
     ] = False,
 ) -> None:
     """Apply pending migrations and serve firehouse over HTTP (with the engine, by default)."""
-    import uvicorn
-
     from firehouse import logs
-    from firehouse.app import create_app, prepare_database
+    from firehouse.cli.startup import BackgroundEngine, PrepareFailed, prepare_in_background
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = _settings().model_copy(update=overrides)
     logs.configure(settings.log_level, settings.log_format)
+    prepared = prepare_in_background(settings)
+
+    import uvicorn
+
+    from firehouse.app import create_app
+
     db = _database(settings)
-    password = prepare_database(db, settings)
+    app = create_app(settings, database=db)
+    try:
+        done = prepared()
+    except PrepareFailed as exc:
+        raise _fail(f"could not prepare the database: {exc}") from None
+    db.known_heads = done.heads
+    password = done.password
     url = settings.public_url()
     typer.echo(f"firehouse is starting on {url}", err=True)
     if password:
@@ -63,13 +74,19 @@ def serve(
         )
     else:
         typer.echo(f"Log in at {url}/login", err=True)
-    app = create_app(settings, database=db)
     engine = None
     if not no_engine:
-        from firehouse.engine import Engine
 
-        engine = Engine(db, settings=settings, max_sleep_seconds=settings.engine_max_sleep_seconds)
-        engine.start()
+        def start_engine() -> Engine:
+            from firehouse.engine import Engine
+
+            started = Engine(
+                db, settings=settings, max_sleep_seconds=settings.engine_max_sleep_seconds
+            )
+            started.start()
+            return started
+
+        engine = BackgroundEngine(start_engine)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
     finally:
