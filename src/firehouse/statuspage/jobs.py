@@ -1,8 +1,9 @@
-"""The status page's engine jobs: maintenance steps and the automatic static export."""
+"""The status page's engine jobs: maintenance steps, storing closed days of uptime history,
+and the automatic static export."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,10 +14,12 @@ from firehouse.settings import Settings
 from firehouse.statuspage import export
 from firehouse.statuspage import service as status
 from firehouse.statuspage.models import Broadcast, Maintenance
-from firehouse.statuspage.service import delivery
+from firehouse.statuspage.service import delivery, uptime
 
 # batches of maintenance steps a round; more than that waits for the next round
 MAX_BATCHES = 10
+# components another transaction held (PostgreSQL) are stored this much later
+UPTIME_RETRY = timedelta(seconds=5)
 
 
 def _next_maintenance(db: Database) -> datetime | None:
@@ -56,8 +59,20 @@ def jobs(settings: Settings) -> list[Job]:
                 return None
         return db.clock.now()
 
+    def uptime_days(db: Database) -> datetime | None:
+        """Store each component's closed days once: after midnight, and after an edit of past
+        history forgot some. Looks first, read-only, as it runs on every wake."""
+        now = db.clock.now()
+        with db.session(write=False) as session:
+            if uptime.all_stored(session, now=now):
+                return uptime.next_midnight(now)
+        with db.session() as session:
+            done = uptime.store_closed_days(session, now=now)
+        return uptime.next_midnight(now) if done else now + UPTIME_RETRY
+
     result = [
         Job(name="status_maintenance", run=maintenance),
+        Job(name="status_uptime", run=uptime_days),
         Job(name="status_broadcast", run=broadcast),
     ]
     if settings.status_export_dir:

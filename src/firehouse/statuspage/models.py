@@ -5,11 +5,13 @@ automatically; a person publishes every word."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Connection,
+    Date,
     Enum,
     ForeignKey,
     Index,
@@ -18,8 +20,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
+    event,
+    inspect,
+    null,
+    select,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column, object_session
+from sqlalchemy.orm.attributes import History
 
 from firehouse.db import Base, UTCDateTime
 
@@ -145,6 +154,96 @@ class ComponentStatusChange(Base):
         Enum(ComponentStatus, native_enum=False, length=32)
     )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ComponentUptime(Base):
+    """A component's closed days of uptime history, computed once from its status changes: the
+    page reads this one row instead of walking 90 days of changes, and computes only the days
+    from `through` on (today at least) live. Adding, changing or deleting a status change
+    through the session forgets the days from the change's day on (see `_forget_from`); bulk
+    INSERT/UPDATE/DELETE statements bypass that and must not touch days already stored."""
+
+    __tablename__ = "status_component_uptime"
+
+    component_id: Mapped[int] = mapped_column(
+        ForeignKey("status_components.id", ondelete="CASCADE"), primary_key=True
+    )
+    first_day: Mapped[date] = mapped_column(Date)
+    # the first day not stored: `days` holds first_day .. through - 1
+    through: Mapped[date] = mapped_column(Date)
+    # the weight of the status in force as `through` began (-1: none recorded before it);
+    # NULL once an edit moved `through` back
+    through_weight: Mapped[int | None] = mapped_column(Integer)
+    # per day its worst status's weight (-1 before the component existed), seconds down
+    # (weighted) and seconds observed, packed (see uptime._pack)
+    days: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+def _forget_from(connection: Connection, component_ids: list[int] | None, day: date) -> None:
+    """Stored days from `day` on no longer hold (`None`: of every component). The components'
+    row locks order this after (or before) the engine job storing their days, so the job never
+    stores what an edit changed."""
+    lock = select(Component.id).order_by(Component.id).with_for_update()
+    moved_back = ComponentUptime.through > day
+    forget = update(ComponentUptime).values(
+        through=case((moved_back, day), else_=ComponentUptime.through),
+        through_weight=case((moved_back, null()), else_=ComponentUptime.through_weight),
+    )
+    if component_ids is not None:
+        lock = lock.where(Component.id.in_(component_ids))
+        forget = forget.where(ComponentUptime.component_id.in_(component_ids))
+    connection.execute(lock)
+    connection.execute(forget)
+
+
+def _values(history: History, *, old_needed: bool) -> list[Any] | None:
+    """An attribute's values before and after a flush; None when the one before is unknown
+    (never loaded), so the caller forgets more rather than too little."""
+    values = [v for v in (*history.deleted, *history.unchanged, *history.added) if v is not None]
+    if not values or (old_needed and history.added and not history.deleted):
+        return None
+    return values
+
+
+def _utc_day(value: datetime) -> date:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).date()
+
+
+def _history_written(change: ComponentStatusChange, connection: Connection, *, old: bool) -> None:
+    """A status change recorded, edited or removed: forget the days it touched, before and
+    after, and wake the engine to store them again."""
+    state = inspect(change)
+    ids = _values(state.attrs.component_id.history, old_needed=old)
+    times = _values(state.attrs.started_at.history, old_needed=old)
+    day = min(_utc_day(t) for t in times) if times else date.min
+    _forget_from(connection, sorted(set(ids)) if ids is not None else None, day)
+    session = object_session(change)
+    if session is not None and not session.info.get("status_uptime_wake"):
+        # a flush event may not use the session: wake the engine once the flush is done
+        session.info["status_uptime_wake"] = True
+        event.listen(session, "after_flush_postexec", _wake_uptime_job, once=True)
+
+
+def _wake_uptime_job(session: Session, _context: Any) -> None:
+    from firehouse.engine import wake_after_commit
+
+    session.info.pop("status_uptime_wake", None)
+    wake_after_commit(session, jobs=("status_uptime",))
+
+
+@event.listens_for(ComponentStatusChange, "after_insert")
+def _change_recorded(_mapper: Mapper[Any], connection: Connection, change: Any) -> None:
+    _history_written(change, connection, old=False)
+
+
+@event.listens_for(ComponentStatusChange, "after_update")
+def _change_edited(_mapper: Mapper[Any], connection: Connection, change: Any) -> None:
+    _history_written(change, connection, old=True)
+
+
+@event.listens_for(ComponentStatusChange, "after_delete")
+def _change_removed(_mapper: Mapper[Any], connection: Connection, change: Any) -> None:
+    _history_written(change, connection, old=True)
 
 
 class PublicIncident(Base):

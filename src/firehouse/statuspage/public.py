@@ -45,21 +45,33 @@ def _html(body: str, view: PageView, status_code: int = 200) -> HTMLResponse:
     )
 
 
-def _cached(request: Request, session: Session, name: str, build: Callable[[], str]) -> str:
-    row = status.page(session)
+def _key(request: Request, session: Session, name: str) -> tuple[object, ...] | None:
+    """The page's version and minute; None before the page's first change (nothing to key)."""
+    version = status.page_version(session)
+    if version is None:
+        return None
     minute = clock.now(session).replace(second=0, microsecond=0)
-    key = (row.signing_key, row.version, minute, name, _public_url(request))
-    return render.CACHE.get(key, build)
+    return (*version, minute, name, _public_url(request))
+
+
+def _cached(request: Request, session: Session, name: str, build: Callable[[], str]) -> str:
+    key = _key(request, session, name)
+    return build() if key is None else render.CACHE.get(key, build)
 
 
 def _page(request: Request, session: Session, name: str, build: Callable[[], str]) -> Response:
-    body = _cached(request, session, name, build)
+    key = _key(request, session, name)
+
+    def policy() -> str:
+        return render.csp(status.branding(session))
+
+    if key is None:
+        body, csp = build(), policy()
+    else:
+        # the policy follows the branding, which moves the version too
+        body, csp = render.CACHE.get(key, build), render.CACHE.get((*key, "csp"), policy)
     return HTMLResponse(
-        body,
-        headers={
-            "Content-Security-Policy": render.csp(status.branding(session)),
-            "Cache-Control": "public, max-age=15",
-        },
+        body, headers={"Content-Security-Policy": csp, "Cache-Control": "public, max-age=15"}
     )
 
 

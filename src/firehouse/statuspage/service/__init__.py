@@ -1,7 +1,7 @@
 """The status page's logic. Plain functions taking a Session; no HTTP, no commit."""
 
 from firehouse.statuspage.service.branding import remove_logo, set_logo, update_branding
-from firehouse.statuspage.service.common import may_publish, page
+from firehouse.statuspage.service.common import may_publish, page, page_version
 from firehouse.statuspage.service.components import (
     create_component,
     create_group,
@@ -67,6 +67,7 @@ __all__ = [
     "may_publish",
     "open_public_incident",
     "page",
+    "page_version",
     "page_view",
     "post_public_update",
     "remove_logo",

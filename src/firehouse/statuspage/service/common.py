@@ -63,6 +63,15 @@ def page(session: Session, *, for_update: bool = False, create: bool = False) ->
     return row
 
 
+def page_version(session: Session) -> tuple[str, int] | None:
+    """The page's signing key (unique to its database) and version, without loading the rest
+    of its row (the logo); None before the page's first change."""
+    row = session.execute(
+        select(StatusPage.signing_key, StatusPage.version).where(StatusPage.id == 1)
+    ).first()
+    return None if row is None else (row.signing_key, row.version or 0)
+
+
 def touch(session: Session) -> None:
     """Something public changed: the page's version moves and a static export is due."""
     now = clock.now(session)

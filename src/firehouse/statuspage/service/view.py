@@ -4,7 +4,6 @@ show, built only from what a person published (never from internal incident fiel
 from __future__ import annotations
 
 import functools
-import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,20 +19,38 @@ from firehouse.statuspage.models import (
     MaintenanceStatus,
     PublicIncident,
     PublicStatus,
+    StatusPage,
 )
 from firehouse.statuspage.service import components as components_service
 from firehouse.statuspage.service import maintenance as maintenance_service
 from firehouse.statuspage.service import publish
 from firehouse.statuspage.service.common import page
-from firehouse.statuspage.service.uptime import HISTORY_DAYS, History, history
+from firehouse.statuspage.service.uptime import (
+    BY_WEIGHT,
+    HISTORY_DAYS,
+    History,
+    bar_text,
+    day_names,
+    history,
+)
 
 RECENT_DAYS = 14
 # a published text does not change, and every fresh render shows two weeks of them again
 _markdown = functools.lru_cache(maxsize=512)(markdown.render)
-BAR_CLASS: dict[ComponentStatus | None, str] = {
-    None: "sp-bar sp-b-none",
-    **{status: f"sp-bar sp-b-{status.value}" for status in ComponentStatus},
+# a bar's markup up to its day's name: operational, most of the 4,500 bars, needs no class
+# (the stylesheet's default colour), the others a short one
+BAR_CLASS = {
+    None: "none",
+    ComponentStatus.under_maintenance: "maint",
+    ComponentStatus.degraded_performance: "degraded",
+    ComponentStatus.partial_outage: "partial",
+    ComponentStatus.major_outage: "major",
 }
+BAR_OPEN = {
+    weight: f'<li class="{BAR_CLASS[status]}" title="' if status in BAR_CLASS else '<li title="'
+    for weight, status in BY_WEIGHT.items()
+}
+BAR_TEXT = {weight: f": {bar_text(weight, 0)}" for weight in BY_WEIGHT}
 OVERALL = {
     ComponentStatus.operational: "All systems operational",
     ComponentStatus.under_maintenance: "Maintenance in progress",
@@ -54,11 +71,16 @@ class ComponentView:
     @property
     def bars_html(self) -> Markup:
         """The 90 bars as list items, built here: 4,500 of them through the template engine
-        would be most of the page's render time."""
-        return Markup(  # noqa: S704 (class names from an enum, labels escaped)
+        would be most of the page's render time. Day names and labels are ISO dates and fixed
+        texts, so there is nothing to escape."""
+        h = self.history
+        names = day_names(h.first_day, len(h.worst))
+        return Markup(  # noqa: S704 (ISO dates, fixed labels and numbers only)
             "".join(
-                f'<li class="{BAR_CLASS[bar.worst]}" title="{html.escape(bar.label)}"></li>'
-                for bar in self.history.bars
+                f'{BAR_OPEN[weight]}{name}{BAR_TEXT[weight]}, {minutes} min down"></li>'
+                if minutes
+                else f'{BAR_OPEN[weight]}{name}{BAR_TEXT[weight]}"></li>'
+                for name, weight, minutes in zip(names, h.worst, h.down_minutes, strict=True)
             )
         )
 
@@ -132,7 +154,10 @@ class PageView:
 
 
 def branding(session: Session) -> Branding:
-    row = page(session)
+    return _branding(page(session))
+
+
+def _branding(row: StatusPage) -> Branding:
     logo = "logo" if row.logo_data else (row.logo_url or None)
     return Branding(
         name=row.name,
@@ -150,9 +175,16 @@ def _worst(statuses: list[ComponentStatus]) -> ComponentStatus:
     return max(statuses, key=lambda s: s.weight, default=ComponentStatus.operational)
 
 
-def incident_views(session: Session, rows: list[PublicIncident]) -> list[IncidentView]:
+def _names(session: Session) -> dict[int, str]:
+    return {c.id: c.name for c in components_service.list_components(session)}
+
+
+def incident_views(
+    session: Session, rows: list[PublicIncident], *, names: dict[int, str] | None = None
+) -> list[IncidentView]:
+    """`names`: the components' names, when the caller has them already."""
     updates = publish.updates_of(session, [r.id for r in rows])
-    names = {c.id: c.name for c in components_service.list_components(session)}
+    names = _names(session) if names is None else names
     return [
         IncidentView(
             id=r.id,
@@ -177,8 +209,10 @@ def incident_views(session: Session, rows: list[PublicIncident]) -> list[Inciden
     ]
 
 
-def maintenance_views(session: Session, rows: list[Maintenance]) -> list[MaintenanceView]:
-    names = {c.id: c.name for c in components_service.list_components(session)}
+def maintenance_views(
+    session: Session, rows: list[Maintenance], *, names: dict[int, str] | None = None
+) -> list[MaintenanceView]:
+    names = _names(session) if names is None else names
     return [
         MaintenanceView(
             id=m.id,
@@ -197,7 +231,9 @@ def maintenance_views(session: Session, rows: list[Maintenance]) -> list[Mainten
 
 def page_view(session: Session) -> PageView:
     now = clock.now(session)
+    row = page(session)
     components = components_service.list_components(session)
+    names = {c.id: c.name for c in components}
     groups = components_service.list_groups(session)
     histories = history(session, components, now=now)
 
@@ -215,27 +251,29 @@ def page_view(session: Session) -> PageView:
     if loose:
         group_views.append(GroupView(None, "", _worst([c.status for c in loose]), loose))
     status = _worst([c.status for c in components])
-    active = incident_views(session, publish.list_public_incidents(session, open_only=True))
+    active_rows = publish.list_public_incidents(session, open_only=True)
     recent_rows = [
         r
         for r in publish.list_public_incidents(session, since=now - timedelta(days=RECENT_DAYS))
         if r.status == PublicStatus.resolved
     ]
+    incidents = incident_views(session, active_rows + recent_rows, names=names)
+    active, recent = incidents[: len(active_rows)], incidents[len(active_rows) :]
     upcoming = maintenance_service.list_maintenances(session, since=now, upcoming_only=True)
     headline = OVERALL[status]
     if active and status == ComponentStatus.operational:
         headline = "We are looking into an issue"
     return PageView(
-        branding=branding(session),
+        branding=_branding(row),
         status=status,
         headline=headline,
         groups=group_views,
         active=active,
-        maintenance=maintenance_views(session, upcoming),
-        recent=incident_views(session, recent_rows),
+        maintenance=maintenance_views(session, upcoming, names=names),
+        recent=recent,
         history_days=HISTORY_DAYS,
         generated_at=now,
-        changed_at=page(session).changed_at,
+        changed_at=row.changed_at,
     )
 
 
