@@ -4,6 +4,7 @@
     make bench                     # all of it (SQLite, and PostgreSQL when reachable)
     .venv/bin/python bench/core.py --incidents 20000 --skip-pg
     BENCH_PG_URL=postgresql+psycopg://USER@HOST:5432/postgres .venv/bin/python bench/core.py
+    .venv/bin/python bench/core.py --skip-pg --runs 1 --cli-runs 0 --reuse /tmp/fh-bench-data
 
 Targets (issue 2): ready <= 2 s on an empty SQLite database, idle RSS <= 150 MB, `firehouse
 incident list` <= 300 ms, an API list page <= 50 ms at 100,000 incidents. Prints a Markdown
@@ -208,10 +209,11 @@ def make_token(database_url: str) -> str:
     """A read token of a responder in no team: the list then applies the restricted-incident
     visibility rules, the costlier path (an admin sees everything without them)."""
     env = firehouse_env(database_url)
+    # not checked: a reused database has the user already (the token command then needs it)
     subprocess.run(
         [PY, "-m", "firehouse", "user", "create", "--handle", "bench", "--name", "Bench",
          "--email", "bench@example.com", "--role", "responder"],
-        env=env, stdout=subprocess.DEVNULL, check=True,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
     )  # fmt: skip
     out = subprocess.run(
         [PY, "-m", "firehouse", "token", "create", "--user", "bench", "--scope", "read"],
@@ -232,6 +234,34 @@ def build(database_url: str, incidents: int) -> float:
         check=True,
     )
     return time.perf_counter() - started
+
+
+def incident_count(database_url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM incidents")).scalar_one())
+    except Exception:  # no schema yet: nothing to reuse
+        return 0
+    finally:
+        engine.dispose()
+
+
+def build_or_reuse(database_url: str, incidents: int, reuse: bool) -> str:
+    """Build the demo history, or with --reuse keep one built earlier and only apply new
+    migrations to it (building 100,000 incidents takes minutes)."""
+    if reuse and incident_count(database_url) >= incidents:
+        subprocess.run(
+            [PY, "-m", "firehouse", "db", "upgrade"],
+            env=firehouse_env(database_url),
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
+        return f"reused a database built earlier with {incidents:,} incidents"
+    seconds = build(database_url, incidents)
+    return f"`firehouse demo --incidents {incidents}` built in {seconds:.0f} s"
 
 
 def cli_latency(port: int, token: str, runs: int) -> list[Row]:
@@ -321,9 +351,9 @@ def raw_pages(database_url: str, requests: int) -> list[float]:
 
 
 def list_benchmark(
-    label: str, database_url: str, incidents: int, requests: int, cli_runs: int
+    label: str, database_url: str, incidents: int, requests: int, cli_runs: int, reuse: bool
 ) -> tuple[list[Row], str]:
-    built = build(database_url, incidents)
+    built = build_or_reuse(database_url, incidents, reuse)
     token = make_token(database_url)
     port = free_port()
     rows = []
@@ -349,24 +379,31 @@ def list_benchmark(
             )
         if cli_runs:
             rows += cli_latency(port, token, cli_runs)
-    return rows, f"{label}: `firehouse demo --incidents {incidents}` built in {built:.0f} s"
+    return rows, f"{label}: {built}"
 
 
-def pg_database(base: str) -> tuple[str, Callable[[], None]] | None:
+def pg_database(base: str, keep: str | None = None) -> tuple[str, Callable[[], None]] | None:
+    """A fresh database dropped after the run, or with `keep` one of that name made once and
+    kept for later runs."""
     try:
         from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url
 
         url = make_url(base)
-        name = f"fh_bench_{os.getpid()}"
+        name = keep or f"fh_bench_{os.getpid()}"
         admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if found.first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # PostgreSQL is optional for this benchmark
         print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
         return None
 
     def drop() -> None:
+        if keep:
+            admin.dispose()
+            return
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -382,6 +419,13 @@ def main() -> None:
     parser.add_argument("--cli-runs", type=int, default=10)
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL pages only")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="DIR",
+        help="keep the demo databases (SQLite in DIR, PostgreSQL as fh_bench_keep_N) and reuse "
+        "them when they already hold --incidents incidents",
+    )
     args = parser.parse_args()
     pg_base = os.environ.get(
         "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -392,17 +436,22 @@ def main() -> None:
     rows = [] if args.skip_sqlite else startup_and_memory(workdir, args.runs)
     try:
         if not args.skip_sqlite:
-            sqlite_url = f"sqlite:///{workdir / 'big.db'}"
+            data = args.reuse or workdir
+            data.mkdir(parents=True, exist_ok=True)
+            sqlite_url = f"sqlite:///{data / f'demo-{args.incidents}.db'}"
             got, note = list_benchmark("SQLite", sqlite_url, args.incidents, args.requests,
-                                       args.cli_runs)  # fmt: skip
+                                       args.cli_runs, args.reuse is not None)  # fmt: skip
             rows += got
             notes.append(note)
         if not args.skip_pg:
-            made = pg_database(pg_base)
+            keep = f"fh_bench_keep_{args.incidents}" if args.reuse else None
+            made = pg_database(pg_base, keep)
             if made is not None:
                 url, drop = made
                 try:
-                    got, note = list_benchmark("PostgreSQL", url, args.incidents, args.requests, 0)
+                    got, note = list_benchmark(
+                        "PostgreSQL", url, args.incidents, args.requests, 0, args.reuse is not None
+                    )
                     rows += got
                     notes.append(note)
                 finally:

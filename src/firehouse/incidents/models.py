@@ -94,18 +94,20 @@ class Incident(Base):
         Index("ix_incidents_severity_declared", "severity_id", "declared_at"),
         Index("ix_incidents_declared", "declared_at", "id"),
         Index("ix_incidents_updated", "updated_at", "id"),
+        Index("ix_incidents_type_declared", "type_id", "declared_at", "id"),
+        Index("ix_incidents_team_declared", "team_id", "declared_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
-    type_id: Mapped[int] = mapped_column(ForeignKey("incident_types.id"), index=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("incident_types.id"))
     severity_id: Mapped[int] = mapped_column(ForeignKey("severities.id"))
     status: Mapped[Status] = mapped_column(Enum(Status, native_enum=False, length=16))
     kind: Mapped[Kind] = mapped_column(Enum(Kind, native_enum=False, length=16), default=Kind.real)
     team_id: Mapped[int | None] = mapped_column(
-        ForeignKey("teams.id", ondelete="SET NULL"), default=None, index=True
+        ForeignKey("teams.id", ondelete="SET NULL"), default=None
     )
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     customer_facing: Mapped[bool] = mapped_column(Boolean, default=False)

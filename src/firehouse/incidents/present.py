@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,13 +18,16 @@ from firehouse.incidents.models import (
     IncidentService,
     Participation,
     RoleAssignment,
+    Status,
     TimelineEntry,
 )
-from firehouse.incidents.service import allowed_actions, current_roles
+from firehouse.incidents.service import allowed_actions
 from firehouse.incidents.service.checklist import ChecklistItem
 from firehouse.people.models import Team, User
 
 ROLE_ORDER = list(IncidentRole)
+_ROLE_RANK = {role: n for n, role in enumerate(ROLE_ORDER)}
+_ACTIONS = {status: allowed_actions(status) for status in Status}
 
 
 def people_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
@@ -38,8 +42,9 @@ def person(user: User) -> schemas.PersonRef:
 
 
 def incidents_read(session: Session, incidents: list[Incident]) -> list[schemas.IncidentRead]:
+    """One query per related table for the whole page, read as plain rows (no ORM objects)."""
     ids = [i.id for i in incidents]
-    roles = current_roles(session, ids)
+    roles = _current_holders(session, ids)
     services: dict[int, list[str]] = defaultdict(list)
     if ids:
         rows = session.execute(
@@ -50,15 +55,14 @@ def incidents_read(session: Session, incidents: list[Incident]) -> list[schemas.
         )
         for incident_id, slug in rows:
             services[incident_id].append(slug)
-    users = people_by_id(session, {r.user_id for rs in roles.values() for r in rs})
     team_ids = {i.team_id for i in incidents if i.team_id is not None}
-    teams = (
-        {t.id: t.slug for t in session.scalars(select(Team).where(Team.id.in_(team_ids)))}
+    teams: dict[int | None, str] = (
+        dict(session.execute(select(Team.id, Team.slug).where(Team.id.in_(team_ids))).all())
         if team_ids
         else {}
     )
     merged_ids = {i.merged_into_id for i in incidents if i.merged_into_id is not None}
-    merged = (
+    merged: dict[int | None, int] = (
         dict(
             session.execute(
                 select(Incident.id, Incident.number).where(Incident.id.in_(merged_ids))
@@ -67,50 +71,93 @@ def incidents_read(session: Session, incidents: list[Incident]) -> list[schemas.
         if merged_ids
         else {}
     )
-    return [
-        schemas.IncidentRead(
-            id=i.id,
-            number=i.number,
-            reference=i.reference,
-            title=i.title,
-            summary=i.summary,
-            status=i.status,
-            kind=i.kind,
-            severity=schemas.SeverityRef(
-                key=i.severity.key,
-                name=i.severity.name,
-                rank=i.severity.rank,
-                color=i.severity.color,
-            ),
-            type=schemas.TypeRef(key=i.type.key, name=i.type.name, restricted=i.restricted),
-            team=teams.get(i.team_id) if i.team_id else None,
-            services=services[i.id],
-            impact=schemas.ImpactRead(
-                customer_facing=i.customer_facing,
-                users_affected=i.users_affected,
-                business_functions=list(i.business_functions),
-            ),
-            links=dict(i.links),
-            milestones=schemas.Milestones(
-                detected_at=i.detected_at,
-                declared_at=i.declared_at,
-                acknowledged_at=i.acknowledged_at,
-                mitigated_at=i.mitigated_at,
-                resolved_at=i.resolved_at,
-                closed_at=i.closed_at,
-                canceled_at=i.canceled_at,
-            ),
-            merged_into=f"INC-{merged[i.merged_into_id]}" if i.merged_into_id in merged else None,
-            roles=[
-                schemas.RoleHolder(role=r.role, user=person(users[r.user_id]), since=r.started_at)
-                for r in sorted(roles[i.id], key=lambda r: ROLE_ORDER.index(r.role))
-            ],
-            allowed_actions=allowed_actions(i.status),
-            created_at=i.created_at,
-            updated_at=i.updated_at,
+    severities: dict[int, schemas.SeverityRef] = {}
+    types: dict[tuple[int, bool], schemas.TypeRef] = {}
+    items = []
+    for i in incidents:
+        severity = severities.get(i.severity_id)
+        if severity is None:
+            s = i.severity
+            severity = severities[i.severity_id] = schemas.SeverityRef(
+                key=s.key, name=s.name, rank=s.rank, color=s.color
+            )
+        kind = types.get((i.type_id, i.restricted))
+        if kind is None:
+            t = i.type
+            kind = types[(i.type_id, i.restricted)] = schemas.TypeRef(
+                key=t.key, name=t.name, restricted=i.restricted
+            )
+        items.append(
+            schemas.IncidentRead(
+                id=i.id,
+                number=i.number,
+                reference=f"INC-{i.number}",
+                title=i.title,
+                summary=i.summary,
+                status=i.status,
+                kind=i.kind,
+                severity=severity,
+                type=kind,
+                team=teams.get(i.team_id),
+                services=services[i.id],
+                impact=schemas.ImpactRead(
+                    customer_facing=i.customer_facing,
+                    users_affected=i.users_affected,
+                    business_functions=list(i.business_functions),
+                ),
+                links=dict(i.links),
+                milestones=schemas.Milestones(
+                    detected_at=i.detected_at,
+                    declared_at=i.declared_at,
+                    acknowledged_at=i.acknowledged_at,
+                    mitigated_at=i.mitigated_at,
+                    resolved_at=i.resolved_at,
+                    closed_at=i.closed_at,
+                    canceled_at=i.canceled_at,
+                ),
+                merged_into=_reference(merged.get(i.merged_into_id)),
+                roles=roles[i.id],
+                allowed_actions=_ACTIONS[i.status],
+                created_at=i.created_at,
+                updated_at=i.updated_at,
+            )
         )
-        for i in incidents
-    ]
+    return items
+
+
+def _current_holders(session: Session, ids: list[int]) -> dict[int, list[schemas.RoleHolder]]:
+    """Current role holders of many incidents, in role order, from one joined query."""
+    holders: dict[int, list[schemas.RoleHolder]] = defaultdict(list)
+    if not ids:
+        return holders
+    rows = session.execute(
+        select(
+            RoleAssignment.incident_id,
+            RoleAssignment.role,
+            RoleAssignment.started_at,
+            User.id,
+            User.handle,
+            User.name,
+        )
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(RoleAssignment.incident_id.in_(ids), RoleAssignment.ended_at.is_(None))
+        .order_by(RoleAssignment.id)
+    )
+    people: dict[int, schemas.PersonRef] = {}
+    for incident_id, role, since, user_id, handle, name in sorted(rows, key=_role_rank):
+        ref = people.get(user_id)
+        if ref is None:
+            ref = people[user_id] = schemas.PersonRef(id=user_id, handle=handle, name=name)
+        holders[incident_id].append(schemas.RoleHolder(role=role, user=ref, since=since))
+    return holders
+
+
+def _reference(number: int | None) -> str | None:
+    return None if number is None else f"INC-{number}"
+
+
+def _role_rank(row: tuple[int, IncidentRole, datetime, int, str, str]) -> int:
+    return _ROLE_RANK[row[1]]
 
 
 def incident_read(session: Session, incident: Incident) -> schemas.IncidentRead:
