@@ -6,14 +6,17 @@
 Starts `firehouse serve` (engine inside) on loopback, with an aiosmtpd SMTP server in this
 process, then:
 
+First 10,000 (--in-flight) escalations are put in flight, each with its open incident, and the
+engine is given time to take those incidents up; then both measures run at the same time:
+
 1. trigger to first notification: while a thread posts 100 alerts/s of background intake
    (repeats of 500 open alerts, on an integration whose incidents page nobody), a new alert
    every 250 ms on an integration whose service has an escalation policy. Latency is from just
    before the alert's POST to the SMTP server accepting the page. Target: p99 <= 1 s.
    Peer, same run: a raw smtplib send (connect, send, quit) to the same SMTP server.
-2. escalation timers: 10,000 escalations in flight (inserted directly, each waiting for its
+2. escalation timers: the escalations in flight (inserted directly, each waiting for its
    second step, due times spread over the next --spread seconds); for the steps that come due
-   during --seconds, the lag between the due time and the step firing (its timeline entry).
+   while pages are measured, the lag between the due time and the step firing (its timeline entry).
    Target: within 1 s. Peer, same run: a Python thread sleeping until each due time (the floor
    any timer can reach on this machine).
 """
@@ -61,6 +64,10 @@ class Inbox:
         self.accepted: dict[str, float] = {}
         self.count = 0
         self.lock = threading.Lock()
+
+    def subjects(self) -> list[str]:
+        with self.lock:
+            return list(self.accepted)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         now = time.perf_counter()
@@ -232,16 +239,21 @@ class Trigger:
     missing: int
 
 
-def trigger_to_page(
-    base: str, bench_key: str, noise_key: str, inbox: Inbox, seconds: float
-) -> Trigger:
-    with httpx.Client(base_url=base, timeout=30) as http:
-        for start in range(0, BACKGROUND_POOL, 100):  # open the pool first
+def open_pool(base: str, noise_key: str) -> None:
+    """The background intake's pool of open alerts, opened before anything is measured."""
+    with httpx.Client(base_url=base, timeout=60) as http:
+        for start in range(0, BACKGROUND_POOL, 100):
             alerts = [
                 {"summary": f"noise {i}", "dedup_key": f"noise-{i}", "severity": "warning"}
                 for i in range(start, start + 100)
             ]
             http.post(f"/integrations/{noise_key}/generic", json={"alerts": alerts})
+
+
+def trigger_to_page(
+    base: str, bench_key: str, noise_key: str, inbox: Inbox, seconds: float
+) -> Trigger:
+    with httpx.Client(base_url=base, timeout=30) as http:
         stop = threading.Event()
         intake: list[float] = []
         thread = threading.Thread(target=background, args=(base, noise_key, 100, stop, intake))
@@ -265,7 +277,7 @@ def trigger_to_page(
                 time.sleep(0.25)
             deadline = time.perf_counter() + 30
             while time.perf_counter() < deadline and not all(
-                any(t in s for s in inbox.accepted) for t in sent
+                any(t in s for s in inbox.subjects()) for t in sent
             ):
                 time.sleep(0.05)
         finally:
@@ -274,7 +286,8 @@ def trigger_to_page(
     latencies, posts, after = [], [], []
     missing = 0
     for title, started in sent.items():
-        accepted = next((v for s, v in inbox.accepted.items() if title in s), None)
+        with inbox.lock:
+            accepted = next((v for s, v in inbox.accepted.items() if title in s), None)
         if accepted is None:
             missing += 1
         else:
@@ -362,6 +375,27 @@ def insert_escalations(url: str, policy_id: int, n: int, spread: float) -> dict[
     return due
 
 
+def settle(url: str, n: int, limit: float = 180) -> float:
+    """Seconds until the engine has caught up with `n` new open incidents (each has its
+    stakeholder-update timer), so what follows measures a steady state, not the burst."""
+    from sqlalchemy import func, select
+
+    from firehouse.db import Database
+    from firehouse.updates.models import UpdateCadence
+
+    db = Database(url)
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < limit:
+            with db.session(write=False) as session:
+                if (session.scalar(select(func.count()).select_from(UpdateCadence)) or 0) >= n:
+                    break
+            time.sleep(0.5)
+    finally:
+        db.dispose()
+    return time.perf_counter() - started
+
+
 def step_lags(url: str, due: dict[int, datetime], until: datetime) -> tuple[list[float], int]:
     from sqlalchemy import select
 
@@ -443,8 +477,7 @@ def main() -> None:
             headers = {"Authorization": f"Bearer {token}"}
             with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
                 bench_key, noise_key, policy_id = setup(http)
-            trigger = trigger_to_page(base, bench_key, noise_key, inbox, args.seconds)
-            peer = smtplib_peer(smtp_port)
+            open_pool(base, noise_key)
             due = insert_escalations(url, policy_id, args.in_flight, args.spread)
             # written by this process: one more page wakes the engine's escalation job
             httpx.post(
@@ -452,19 +485,34 @@ def main() -> None:
                 json={"summary": "after the insert", "dedup_key": "after-insert"},
                 timeout=120,
             )
+            # the paging-only worker runs no cadence job: nothing to wait for
+            settled = 0.0 if args.paging_only else settle(url, args.in_flight)
+            # pages are measured while the in-flight escalations' steps come due
             window_start = datetime.now(UTC) + timedelta(seconds=2)
             window_end = window_start + timedelta(seconds=args.seconds)
             measured = {k: v for k, v in due.items() if window_start <= v <= window_end}
-            floor = sleeper_peer(list(measured.values()))
+            floor: list[float] = []
+            sleeper = threading.Thread(
+                target=lambda: floor.extend(sleeper_peer(list(measured.values())))
+            )
+            sleeper.start()
+            time.sleep(2)
+            trigger = trigger_to_page(base, bench_key, noise_key, inbox, args.seconds)
+            sleeper.join()
             time.sleep(2)
             lags, missed = step_lags(url, measured, window_end)
+            peer = smtplib_peer(smtp_port)
     finally:
         controller.stop()
     backend = "PostgreSQL" if args.postgres else "SQLite"
     where = (
         "serve --no-engine + paging-only worker" if args.paging_only else "serve (engine inside)"
     )
-    print(f"\nPaging, firehouse {where} on {backend}, {os.cpu_count()} CPUs\n")
+    print(f"\nPaging, firehouse {where} on {backend}, {os.cpu_count()} CPUs")
+    print(f"{args.in_flight} escalations (and open incidents) in flight during both measures;")
+    if not args.paging_only:
+        print(f"the engine took {settled:.1f} s to take up the {args.in_flight} new incidents")
+    print()
     print("trigger -> page accepted by SMTP, with 100 alerts/s background intake:")
     latencies, intake = trigger.latencies, trigger.intake
     print(f"  firehouse:        {summary(latencies)}, never paged: {trigger.missing}")

@@ -101,7 +101,27 @@ TABLE = DomainTable(
             OWN_WRITE, form={"contact_method_id": "{method_id}", "urgency": "low"}
         ),
         ("POST", "/profile/notifications/rules/{rule_id}/delete"): Call(OWN_WRITE),
+        ("POST", "/profile/notifications/methods/{method_id}"): Call(
+            OWN_WRITE, form={"address": "me.pager@example.com", "label": "Pager"}
+        ),
         ("POST", "/profile/notifications/methods/{method_id}/delete"): Call(OWN_WRITE),
+        ("GET", "/admin/users/{handle}/notifications"): Call(ADMIN_READ),
+        ("POST", "/admin/users/{handle}/notifications/methods"): Call(
+            ADMIN_WRITE, form={"kind": "email", "address": "tess.phone@example.com"}
+        ),
+        ("POST", "/admin/users/{handle}/notifications/methods/{method_id}"): Call(
+            ADMIN_WRITE,
+            form={"address": "tess.pager@example.com", "label": "Pager", "enabled": "true"},
+        ),
+        ("POST", "/admin/users/{handle}/notifications/methods/{method_id}/test"): Call(ADMIN_WRITE),
+        ("POST", "/admin/users/{handle}/notifications/rules"): Call(
+            ADMIN_WRITE,
+            form={"contact_method_id": "{method_id}", "urgency": "low", "delay_minutes": "7"},
+        ),
+        ("POST", "/admin/users/{handle}/notifications/rules/{rule_id}/delete"): Call(ADMIN_WRITE),
+        ("POST", "/admin/users/{handle}/notifications/methods/{method_id}/delete"): Call(
+            ADMIN_WRITE
+        ),
         ("GET", "/a/{token}"): Call(PUBLIC),
         ("POST", "/a/{token}"): Call(PUBLIC),
     },

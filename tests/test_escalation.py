@@ -194,6 +194,36 @@ def test_acknowledging_through_the_api_cancels_pages_not_yet_sent(
     assert statuses == ["sent", "canceled"]
 
 
+def test_an_acknowledgement_in_the_api_stops_paging_at_the_next_round(
+    client: TestClient,
+    make_person: MakePerson,
+    manager: Person,
+    engine: Engine,  # noqa: F811
+    smtp: SmtpServer,  # noqa: F811
+    clock: FrozenClock,
+) -> None:
+    """The engine finds it among the incidents changed since its last round (an index), not
+    by reading every paging escalation, and long before its periodic full check."""
+    make_person("alice")
+    make_person("bob")
+    policy = _policy(client, manager, "Checkout", [["alice"], ["bob"]])
+    others = [str(declare(client, manager, title=f"other {i}")["reference"]) for i in range(3)]
+    for other in others:
+        _page(client, manager, other, policy["id"])
+    ref = str(declare(client, manager)["reference"])
+    _page(client, manager, ref, policy["id"])
+    engine.run_until_idle()
+    assert len(smtp.to("alice@example.com")) == 4
+    acked = client.post(f"/api/v1/incidents/{ref}/acknowledge", headers=manager.headers)
+    assert acked.status_code == 200, acked.text
+    clock.advance(timedelta(seconds=30))
+    engine.run_until_idle()
+    assert any("stopped" in body for body in _timeline(client, manager, ref))
+    assert not any("stopped" in body for body in _timeline(client, manager, others[0]))
+    run_for(engine, clock, 5)
+    assert len(smtp.to("bob@example.com")) == 3, "the others climbed; the acknowledged did not"
+
+
 def test_a_running_escalation_keeps_the_policy_it_started_with(
     client: TestClient,
     make_person: MakePerson,

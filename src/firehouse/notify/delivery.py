@@ -142,16 +142,24 @@ class Deliverer:
                 )
                 if rows:
                     break
+            # one query for the statuses of the batch's incidents instead of one a page
+            incident_ids = {r.incident_id for r in rows if r.kind == "page" and r.incident_id}
+            statuses: dict[int, Status] = {
+                incident_id: status
+                for incident_id, status in session.execute(
+                    select(Incident.id, Incident.status).where(Incident.id.in_(incident_ids))
+                )
+            }
             taken = [
                 (row, attempt)
                 for row in rows
-                if (attempt := self._claim_one(session, row, now)) is not None
+                if (attempt := self._claim_one(session, row, now, statuses)) is not None
             ]
             session.flush()  # one round of inserts gives every attempt its id
             return [self._message(session, row, attempt, now) for row, attempt in taken], len(rows)
 
     def _claim_one(
-        self, session: Session, row: Notification, now: datetime
+        self, session: Session, row: Notification, now: datetime, statuses: dict[int, Status]
     ) -> DeliveryAttempt | None:
         if row.status == DeliveryStatus.sending:
             # the engine that claimed it died mid-send: it may or may not have gone out
@@ -165,8 +173,8 @@ class Deliverer:
                 attempt.finished_at = now
                 attempt.error = "the engine stopped while sending; sending again"
         if row.kind == "page" and row.incident_id is not None:
-            status = session.scalar(select(Incident.status).where(Incident.id == row.incident_id))
-            if status in CLOSED_STATUSES:
+            status = statuses.get(row.incident_id)
+            if status is None or status in CLOSED_STATUSES:
                 row.status = DeliveryStatus.canceled
                 row.next_attempt_at = None
                 row.last_error = f"incident is {status.value if status else 'gone'}"

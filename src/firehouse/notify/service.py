@@ -83,7 +83,7 @@ def enqueue(
         next_attempt_at=due,
         created_at=now,
     )
-    if dedup_key is None:
+    if dedup_key is None or _holds_write_lock(session):
         session.add(row)
         session.flush()
     else:
@@ -101,6 +101,16 @@ def enqueue(
             return existing
     wake_after_commit(session, jobs=("delivery",))
     return row
+
+
+def _holds_write_lock(session: Session) -> bool:
+    """SQLite's writing transactions take the write lock at BEGIN (BEGIN IMMEDIATE): nobody
+    else can insert the same dedup key meanwhile, so no savepoint is needed around ours."""
+    connection = session.connection()
+    return (
+        connection.dialect.name == "sqlite"
+        and connection.get_execution_options().get("sqlite_begin", "IMMEDIATE") == "IMMEDIATE"
+    )
 
 
 def cancel_pending(

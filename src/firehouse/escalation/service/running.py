@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from firehouse import clock
@@ -229,38 +229,86 @@ class Batch:
     next_due: datetime | None
 
 
-def claim_due(
-    session: Session, now: datetime, limit: int, *, lock: bool = True
-) -> list[Escalation]:
-    """Escalations whose timer is due, or that page an incident someone since acknowledged;
-    locked for this transaction (skipping rows another engine holds) unless `lock` is off."""
-    acked_elsewhere = and_(
-        Escalation.state == EscalationState.paging,
-        Escalation.reescalating == false(),
-        Incident.status != Status.triggered,
-    )
-    query = (
-        select(Escalation)
-        .join(Incident, Incident.id == Escalation.incident_id)
-        .where(
-            Escalation.state != EscalationState.done,
-            or_(Escalation.next_action_at <= now, acked_elsewhere),
+LIVE_STATES = (EscalationState.paging, EscalationState.acknowledged)
+
+
+def _acked_elsewhere(session: Session, changed_since: datetime | None) -> Select[Escalation]:
+    """Paging escalations whose incident someone acknowledged (or ended) without going
+    through `stop_for_incident`; only incidents changed since `changed_since` when given
+    (their ids read first from the updated_at index, so no paging escalation is scanned)."""
+    if changed_since is None:
+        return (
+            select(Escalation)
+            .join(Incident, Incident.id == Escalation.incident_id)
+            .where(
+                Escalation.state == EscalationState.paging,
+                Escalation.reescalating == false(),
+                Incident.status != Status.triggered,
+            )
         )
+    changed = session.scalars(
+        select(Incident.id).where(
+            Incident.updated_at >= changed_since, Incident.status != Status.triggered
+        )
+    ).all()
+    # by the incident_id index, then the primary key (a planner would rather scan every
+    # paging escalation by state); the state is checked again once locked
+    ids = [
+        row.id
+        for row in session.execute(
+            select(Escalation.id, Escalation.state, Escalation.reescalating).where(
+                Escalation.incident_id.in_(changed)
+            )
+        )
+        if row.state == EscalationState.paging and not row.reescalating
+    ]
+    return select(Escalation).where(Escalation.id.in_(ids))
+
+
+def claim_due(
+    session: Session,
+    now: datetime,
+    limit: int,
+    *,
+    lock: bool = True,
+    changed_since: datetime | None = None,
+) -> list[Escalation]:
+    """Escalations whose timer is due, or that page an incident someone since acknowledged
+    (among incidents changed since `changed_since`; None: all); locked for this transaction
+    (skipping rows another engine holds) unless `lock` is off. Each query reads an index
+    range and returns up to `limit`, so a batch holds at most three times that."""
+    queries = [
+        select(Escalation)
+        .where(Escalation.state == state, Escalation.next_action_at <= now)
         .order_by(Escalation.next_action_at, Escalation.id)
         .limit(limit)
-    )
-    if lock:
-        query = query.with_for_update(of=Escalation, skip_locked=True)
-    return list(session.scalars(query).all())
+        for state in LIVE_STATES
+    ]
+    acked = _acked_elsewhere(session, changed_since)
+    queries.append(acked.order_by(Escalation.id).limit(limit))
+    found: dict[int, Escalation] = {}
+    for query in queries:
+        if lock:
+            query = query.with_for_update(of=Escalation, skip_locked=True)
+        for escalation in session.scalars(query).all():
+            found.setdefault(escalation.id, escalation)
+    live = [e for e in found.values() if e.state in LIVE_STATES]
+    return sorted(live, key=lambda e: (e.next_action_at or now, e.id))
 
 
 def next_due(session: Session) -> datetime | None:
-    return session.scalar(
-        select(Escalation.next_action_at)
-        .where(Escalation.state != EscalationState.done, Escalation.next_action_at.is_not(None))
-        .order_by(Escalation.next_action_at)
-        .limit(1)
-    )
+    """The earliest timer of a live escalation: one index seek per state."""
+    times = [
+        session.scalar(
+            select(Escalation.next_action_at)
+            .where(Escalation.state == state, Escalation.next_action_at.is_not(None))
+            .order_by(Escalation.next_action_at)
+            .limit(1)
+        )
+        for state in LIVE_STATES
+    ]
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
 
 
 def advance(session: Session, escalation: Escalation, pager: Pager) -> None:

@@ -5,8 +5,10 @@ from firehouse.updates.service.audiences import create_list, delete_list, list_l
 from firehouse.updates.service.cadence import (
     CadenceWork,
     Overdue,
+    cadence_candidates,
     cadence_work,
     home_rows,
+    next_cadence_check,
     overdue_updates,
     run_cadence,
 )
@@ -27,6 +29,7 @@ __all__ = [
     "Draft",
     "FollowView",
     "Overdue",
+    "cadence_candidates",
     "cadence_work",
     "create_list",
     "delete_list",
@@ -37,6 +40,7 @@ __all__ = [
     "list_follows",
     "list_lists",
     "list_updates",
+    "next_cadence_check",
     "overdue_updates",
     "run_cadence",
     "send_update",
