@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from firehouse.actor import Actor
-from firehouse.app import create_app
+from firehouse.app import create_app, freeze_startup_heap
 from firehouse.auth import service as auth
 from firehouse.auth.models import TokenScope
 from firehouse.bootstrap import ensure_defaults
@@ -191,6 +191,7 @@ def main() -> None:
             home_size = len(client.get("/", headers=headers).content)
             page_size = len(client.get("/incidents/INC-1", headers=headers).content)
             all_size = len(client.get("/incidents/INC-1?timeline=all", headers=headers).content)
+            freeze_startup_heap()  # as `firehouse serve` does before it listens
             n = args.requests
             rows = [
                 ("/ (home, 200 open incidents)", measure(get("/"), n)),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from firehouse.people.models import Role
 from tests.access_rules import (
     ADMIN_READ,
     ADMIN_WRITE,
@@ -12,6 +15,12 @@ from tests.access_rules import (
     DomainTable,
 )
 from tests.conftest import PASSWORD
+
+
+def _setup(world: Any) -> None:
+    world.make_person("departing", Role.responder)  # in no rotation or policy: removable
+    world.values["departing"] = "departing"
+
 
 TABLE = DomainTable(
     expected={
@@ -43,6 +52,10 @@ TABLE = DomainTable(
         ("POST", "/admin/users/{handle}"): Call(
             ADMIN_WRITE, form={"role": "responder", "active": "true"}
         ),
+        ("GET", "/admin/users/{handle}/remove"): Call(ADMIN_READ),
+        ("POST", "/admin/users/{handle}/remove"): Call(
+            ADMIN_WRITE, path="/admin/users/{departing}/remove"
+        ),
         ("POST", "/admin/teams"): Call(ADMIN_WRITE, form={"slug": "edge", "name": "Edge"}),
         ("POST", "/admin/teams/{slug}/members"): Call(ADMIN_WRITE, form={"user": "{spare}"}),
         ("GET", "/admin/services"): Call(ADMIN_READ),
@@ -67,5 +80,6 @@ TABLE = DomainTable(
         ),
         ("POST", "/profile/tokens"): Call(OWN_WRITE, form={"name": "laptop"}),
         ("POST", "/profile/tokens/{token_id}/revoke"): Call(OWN_WRITE),
-    }
+    },
+    setup=_setup,
 )

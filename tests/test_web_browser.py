@@ -178,6 +178,43 @@ def test_admin_pages_in_chromium(base_url: str, browser: Any, make_person: MakeP
     _shot(page, "admin_users")
 
 
+def test_remove_a_person_in_chromium(base_url: str, browser: Any, make_person: MakePerson) -> None:
+    make_person("ada", Role.admin)
+    make_person("bob", Role.responder, teams=("payments",))
+    ivan = make_person("ivan", Role.incident_manager)
+    layer = {
+        "name": "Weekly",
+        "rotation": ["ivan"],
+        "shift_length": 1,
+        "shift_unit": "weeks",
+        "handoff_time": "09:00",
+        "start_date": "2026-03-02",
+    }
+    made = httpx.post(
+        f"{base_url}/api/v1/schedules",
+        json={"name": "Payments primary", "timezone": "UTC", "layers": [layer]},
+        headers=ivan.headers,
+    )
+    assert made.status_code == 201, made.text
+    expect = playwright_sync.expect
+    page = _log_in(browser, base_url, "ada")
+    page.goto(f"{base_url}/admin/users")
+    page.get_by_role("link", name="Remove… bob").click()
+    expect(page.get_by_role("heading", name="Remove this person?")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("leaves Payments")
+    _shot(page, "admin_remove_person")
+    page.get_by_role("button", name="Remove bob").click()
+    page.wait_for_url(f"{base_url}/admin/users?removed=bob")
+    expect(page.get_by_role("status").filter(has_text="was removed")).to_contain_text(
+        "Bob (bob) was removed"
+    )
+    # still on call: the confirmation says where, and its button cannot be pressed
+    page.get_by_role("link", name="Remove… ivan").click()
+    expect(page.locator("#remove-blocker")).to_contain_text("Payments primary")
+    expect(page.get_by_role("button", name="Remove ivan")).to_be_disabled()
+    _shot(page, "admin_remove_person_on_call")
+
+
 WIDEST = """Array.from(document.querySelectorAll("main *"))
   .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
   .slice(-3).map((el) => el.tagName + "." + el.className + "#" + el.id)"""

@@ -16,6 +16,7 @@ from firehouse.incidents import service as incidents
 from firehouse.people.models import Role
 from firehouse.settings import Settings
 from tests.conftest import PASSWORD, MakePerson, Person, declare
+from tests.test_people_removal import rotation_with
 from tests.web_helpers import csrf_of, login
 
 NAV = ("/", "/incidents", "/alerts", "/oncall", "/postmortems", "/statuspage", "/profile")
@@ -293,6 +294,52 @@ def test_admin_pages_manage_people_and_show_the_verified_audit_chain(
     assert "auth.login" not in audit
     login(client, "rita")
     assert client.get("/admin/users").status_code == 403
+
+
+def test_an_admin_removes_a_person_after_confirming_and_is_told_why_not_while_on_call(
+    client: TestClient, make_person: MakePerson, admin: Person, manager: Person
+) -> None:
+    ann = make_person("ann", teams=("payments",))
+    bob = make_person("bob", teams=("payments",))
+    rotation_with(client, manager, "ann", "Payments primary")
+    csrf = login(client, "ada")
+    users = client.get("/admin/users").text
+    assert 'href="/admin/users/ann/remove"' in users
+    assert 'href="/admin/users/ada/remove"' not in users  # never oneself
+
+    asked = client.get("/admin/users/ann/remove").text
+    assert "Cannot remove ann yet" in asked
+    assert "Payments primary" in asked
+    assert re.search(r"<button[^>]*disabled[^>]*>Remove ann<", asked)
+    refused = client.post("/admin/users/ann/remove", data={"csrf_token": csrf})
+    assert refused.status_code == 409
+    assert "Not removed: this person is still on call" in refused.text
+    assert "Payments primary" in refused.text
+    assert client.get("/api/v1/me", headers=ann.headers).status_code == 200
+    forged = client.post("/admin/users/bob/remove", data={"csrf_token": "forged"})
+    assert forged.status_code == 403
+    assert client.get("/api/v1/me", headers=bob.headers).status_code == 200
+
+    confirm = client.get("/admin/users/bob/remove").text
+    assert "leaves Payments" in confirm
+    assert re.search(r"<button[^>]*>Remove bob<", confirm)
+    assert "Cannot remove" not in confirm
+    done = client.post("/admin/users/bob/remove", data={"csrf_token": csrf}, follow_redirects=False)
+    assert done.status_code == 303
+    assert done.headers["location"] == "/admin/users?removed=bob"
+    after = client.get(done.headers["location"]).text
+    assert "Bob (bob) was removed" in after
+    assert 'href="/admin/users/bob/remove"' not in after
+    assert client.get("/api/v1/me", headers=bob.headers).status_code == 401
+    assert "user.deactivate" in client.get("/admin/audit?action=user.deactivate").text
+
+    myself = client.get("/admin/users/ada/remove").text
+    assert "you cannot deactivate yourself" in myself
+    assert client.post("/admin/users/ada/remove", data={"csrf_token": csrf}).status_code == 409
+    csrf = login(client, "ivan")
+    assert client.get("/admin/users/bob/remove").status_code == 403
+    assert client.post("/admin/users/ann/remove", data={"csrf_token": csrf}).status_code == 403
+    assert client.get("/api/v1/me", headers=ann.headers).status_code == 200
 
 
 def test_profile_edits_and_a_token_shown_once(client: TestClient, responder: Person) -> None:

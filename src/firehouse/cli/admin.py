@@ -54,7 +54,7 @@ def serve(
 
     import uvicorn
 
-    from firehouse.app import create_app
+    from firehouse.app import create_app, freeze_startup_heap
 
     db = _database(settings)
     app = create_app(settings, database=db)
@@ -87,6 +87,7 @@ def serve(
             return started
 
         engine = BackgroundEngine(start_engine)
+    freeze_startup_heap()
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
     finally:

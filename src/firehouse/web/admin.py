@@ -81,8 +81,13 @@ def overview(request: Request, session: UnitOfWork, principal: PagePrincipal) ->
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users(request: Request, session: UnitOfWork, principal: PagePrincipal) -> Response:
-    return _page(request, session, principal, "users")
+def users(
+    request: Request,
+    session: UnitOfWork,
+    principal: PagePrincipal,
+    removed: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    return _page(request, session, principal, "users", removed=removed)
 
 
 @router.post("/users", response_class=HTMLResponse)
@@ -133,6 +138,65 @@ def update_user(
         )
 
     return _write(request, session, principal, "users", change)
+
+
+def _removal_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    handle: str,
+    problem: str | None = None,
+    status: int = 200,
+) -> Response:
+    """What removing a person does, and the button that does it; or why it cannot be done yet
+    (asked up front, so the admin sees the schedule or policy before pressing anything)."""
+    try:
+        _require_admin(principal)
+        user = people.find_user(session, handle)
+    except AppError as exc:
+        return error_page(request, principal, exc, back="/admin/users")
+    blocker = problem
+    if blocker is None and user.active:
+        try:
+            people.check_removable(session, actor=principal.actor, user=user)
+        except AppError as exc:
+            blocker = exc.message
+    context = {
+        "section": "admin",
+        "tab": "users",
+        "person": user,
+        "person_teams": sorted(m.team.name for m in user.memberships),
+        "blocker": blocker,
+        "problem": f"Not removed: {problem}" if problem else None,
+    }
+    return render(request, "admin/remove_user.html", principal, context, status=status)
+
+
+@router.get("/users/{handle}/remove", response_class=HTMLResponse)
+def confirm_removal(
+    request: Request, handle: str, session: UnitOfWork, principal: PagePrincipal
+) -> Response:
+    return _removal_page(request, session, principal, handle)
+
+
+@router.post("/users/{handle}/remove", response_class=HTMLResponse)
+def remove_user(
+    request: Request, handle: str, session: UnitOfWork, principal: PagePrincipal
+) -> Response:
+    """Deactivate a person, as `DELETE /api/v1/users/{handle}` does; a refusal (409: on call,
+    themselves, the last admin) shows the confirmation again with the reason."""
+    try:
+        _require_admin(principal, write=True)
+        user = people.find_user(session, handle)
+        with attempt(session):
+            people.deactivate_user(session, actor=principal.actor, user_id=user.id)
+    except AppError as exc:
+        if exc.status_code in (403, 404):
+            return error_page(request, principal, exc, back="/admin/users")
+        return _removal_page(
+            request, session, principal, handle, problem=exc.message, status=exc.status_code
+        )
+    return RedirectResponse(f"/admin/users?removed={user.handle}", status_code=303)
 
 
 @router.post("/teams", response_class=HTMLResponse)

