@@ -146,9 +146,8 @@ def run_wrk(
     p99 = _ms(_field(r"(?m)^\s*99%\s+(\S+)", out))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: .*timeout (\d+)", out)
-    return Result(
-        rps, p50, p99, int(bad.group(1)) if bad else 0 + (int(errors.group(1)) if errors else 0)
-    )
+    failed = (int(bad.group(1)) if bad else 0) + (int(errors.group(1)) if errors else 0)
+    return Result(rps, p50, p99, failed)
 
 
 def warm_pool(url: str, headers: dict[str, str]) -> None:

@@ -3,6 +3,7 @@ repeats answered from memory without losing a state change, and a kill -9 loses 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from firehouse.alerts import service as alerts
 from firehouse.alerts.models import Alert, Integration
 from firehouse.alerts.service import integrations
 from firehouse.alerts.service.inputs import AlertInput, IntegrationInfo
-from firehouse.alerts.service.writer import Intake
+from firehouse.alerts.service.writer import Intake, _Request
 from firehouse.clock import FrozenClock
 from firehouse.db import Database
 from tests.alerts_helpers import make_integration
@@ -159,6 +161,29 @@ def test_repeats_are_counted_without_a_write_and_flushed_in_a_batch(
     intake.flush_repeats()
     with database.session(write=False) as session:
         assert session.scalar(select(Alert.repeat_count)) == 50
+
+
+def test_one_bad_request_in_a_shared_commit_sinks_only_itself(database: Database) -> None:
+    iid, _ = make_integration(database)
+    info = info_of(database, iid)
+    gone = dataclasses.replace(info, id=info.id + 1000)  # its integration no longer exists
+    intake = Intake(database)
+    intake.apply(info, [trigger("x")])
+    intake.apply(info, [trigger("x")])  # a repeat counted in memory, written with the batch
+    batch = [
+        _Request(info, [trigger("x", summary="changed")], Future()),
+        _Request(gone, [trigger("lost")], Future()),
+        _Request(info, [trigger("y")], Future()),
+    ]
+    intake._process(batch)
+    assert batch[0].future.result()[0].status == "triggered"
+    assert batch[1].future.exception() is not None
+    assert batch[2].future.result()[0].alert_id is not None
+    with database.session(write=False) as session:
+        found = {a.fingerprint: a for a in session.scalars(select(Alert))}
+    assert set(found) == {"x", "y"}
+    assert found["x"].summary == "changed"
+    assert found["x"].repeat_count == 2
 
 
 def _free_port() -> int:

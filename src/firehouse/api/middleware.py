@@ -3,6 +3,7 @@ and security headers. Pure ASGI rather than BaseHTTPMiddleware: it is on every r
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -16,6 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from firehouse.logs import request_id_var
 
 log = logging.getLogger("firehouse.http")
+# a random prefix per process and a counter: unique ids without a urandom syscall per request
+_ID_PREFIX = secrets.token_hex(4)
+_ids = itertools.count()
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 CSP = (
@@ -42,7 +46,9 @@ class RequestContext:
             return
         headers = dict(scope["headers"])
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _VALID_ID.match(incoming) else secrets.token_hex(8)
+        request_id = (
+            incoming if _VALID_ID.match(incoming) else f"{_ID_PREFIX}{next(_ids) & 0xFFFFFFFF:08x}"
+        )
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()

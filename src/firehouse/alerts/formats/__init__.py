@@ -6,7 +6,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from firehouse.alerts.service.inputs import RAW_LIMIT
+from firehouse.alerts.service.inputs import capped
+
+__all__ = ["capped"]
 
 # Alertmanager and Prometheus send this for "no end" (Go's zero time)
 GO_ZERO_TIME_YEAR = 1
@@ -77,14 +79,6 @@ def timestamp(value: Any, field: str) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
-
-
-def capped(raw: Any) -> Any:
-    """The sender's payload, kept when small enough; else a note of its size."""
-    encoded = json.dumps(raw, separators=(",", ":"), default=str)
-    if len(encoded) <= RAW_LIMIT:
-        return raw
-    return {"truncated": True, "bytes": len(encoded)}
 
 
 def links_of(value: Any, field: str) -> list[dict[str, str]]:

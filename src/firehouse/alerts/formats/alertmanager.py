@@ -8,7 +8,6 @@ from typing import Any
 
 from firehouse.alerts.formats import (
     FormatError,
-    capped,
     labels,
     obj,
     opt_obj,
@@ -65,7 +64,7 @@ def _one(
         starts_at=starts,
         generator_url=generator,
         sender_group_key=group_key,
-        raw=capped(alert),
+        raw=alert,
     )
 
 

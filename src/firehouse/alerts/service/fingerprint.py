@@ -16,23 +16,30 @@ SEPARATOR = 0xFF
 MASK_64 = 0xFFFFFFFFFFFFFFFF
 
 
-def _fnv_add(value: int, data: bytes) -> int:
+MAX_REMEMBERED = 100_000
+_remembered: dict[tuple[tuple[str, str], ...], str] = {}
+
+
+def _fnv(data: bytes) -> int:
+    value = FNV_OFFSET_64
     for byte in data:
-        value ^= byte
-        value = (value * FNV_PRIME_64) & MASK_64
+        value = ((value ^ byte) * FNV_PRIME_64) & MASK_64
     return value
 
 
 def label_fingerprint(labels: dict[str, str]) -> str:
     """Alertmanager's fingerprint of a label set, as 16 lowercase hex digits."""
-    value = FNV_OFFSET_64
-    separator = bytes([SEPARATOR])
-    for name in sorted(labels):
-        value = _fnv_add(value, name.encode())
-        value = _fnv_add(value, separator)
-        value = _fnv_add(value, str(labels[name]).encode())
-        value = _fnv_add(value, separator)
-    return f"{value:016x}"
+    key = tuple(sorted((name, str(value)) for name, value in labels.items()))
+    found = _remembered.get(key)
+    if found is None:
+        separator = bytes([SEPARATOR])
+        data = b"".join(n.encode() + separator + v.encode() + separator for n, v in key)
+        found = f"{_fnv(data):016x}"
+        # the same label sets arrive again and again (every repeat); the byte loop is slow
+        if len(_remembered) >= MAX_REMEMBERED:
+            _remembered.clear()
+        _remembered[key] = found
+    return found
 
 
 def content_hash(*parts: Any) -> str:

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+
+import orjson
 
 from firehouse.alerts.service.fingerprint import content_hash
 
 Action = Literal["trigger", "acknowledge", "resolve"]
 RAW_LIMIT = 16 * 1024  # bytes of the sender's payload kept with each alert
+
+
+def capped(raw: Any) -> Any:
+    """The sender's payload, kept when small enough; else a note of its size."""
+    try:
+        size = len(orjson.dumps(raw, default=str))
+    except TypeError:  # integers past 64 bits, which orjson refuses
+        size = len(json.dumps(raw, separators=(",", ":"), default=str).encode())
+    if size <= RAW_LIMIT:
+        return raw
+    return {"truncated": True, "bytes": size}
 
 
 @dataclass(frozen=True)
@@ -27,7 +41,7 @@ class AlertInput:
     starts_at: datetime | None = None
     generator_url: str = ""
     sender_group_key: str = ""
-    raw: Any = None
+    raw: Any = None  # capped when stored: exact repeats never pay for measuring it
 
     def content(self) -> str:
         """Hash of what a person would see change; repeats with the same hash are no news."""
