@@ -329,6 +329,31 @@ def test_a_team_channel_hears_declared_severity_and_resolved(
     assert "resolved" in str(smtp.to("execs@example.com")[0]["Subject"])
 
 
+def test_a_first_start_on_a_database_with_history_tells_channels_only_what_is_new(
+    client: TestClient,
+    make_person: MakePerson,
+    manager: Person,
+    clock: FrozenClock,
+    engine: Engine,  # noqa: F811
+    receiver: HttpReceiver,  # noqa: F811
+) -> None:
+    make_person("pat", teams=("payments",))
+    declare(client, manager, team="payments", title="Last week's outage")
+    clock.advance(timedelta(hours=2))
+    hook = client.post(
+        "/api/v1/teams/payments/channels",
+        json={"channel": "webhook", "target": receiver.url("/stakeholders")},
+        headers=manager.headers,
+    )
+    assert hook.status_code == 201, hook.text
+    engine.run_until_idle()
+    assert receiver.requests == []
+    declare(client, manager, team="payments", title="Checkout is down")
+    engine.run_until_idle()
+    assert [r.json()["event"] for r in receiver.requests] == ["incident.declared"]
+    assert b"Checkout is down" in receiver.requests[0].body
+
+
 def test_the_test_button_reaches_the_smtp_server(
     client: TestClient,
     responder: Person,

@@ -4,10 +4,10 @@ or sent twice (each has a dedup key naming channel and timeline entry)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from firehouse import clock
@@ -26,6 +26,9 @@ EVENTS = ("declared", "severity_changed", "resolved")
 CURSOR = "stakeholder_cursor"
 BATCH = 200
 LOOKBACK = 20
+# channels hear what is new: a first start on a database with history, or a channel added
+# later, does not replay incidents recorded longer ago than this
+HISTORY = timedelta(hours=1)
 
 
 def _event_of(entry: TimelineEntry) -> str | None:
@@ -141,7 +144,11 @@ def _message(
 def _cursor(session: Session) -> NotifyState:
     row = session.get(NotifyState, CURSOR, with_for_update=True)
     if row is None:
-        row = NotifyState(name=CURSOR, value="0")
+        older = clock.now(session) - HISTORY
+        start = session.scalar(
+            select(func.max(TimelineEntry.id)).where(TimelineEntry.recorded_at < older)
+        )
+        row = NotifyState(name=CURSOR, value=str(start or 0))
         session.add(row)
         session.flush()
     return row
@@ -178,8 +185,10 @@ def send_stakeholder_messages(db: Database, base_url: str) -> datetime | None:
                     .limit(BATCH)
                 ).all()
             )
-            for entry in entries:
-                _fan_out(session, entry, base_url)
+            # with no team channels at all there is nobody to tell: just move the position on
+            if session.scalar(select(TeamChannel.id).limit(1)) is not None:
+                for entry in entries:
+                    _fan_out(session, entry, base_url)
             if entries:
                 cursor.value = str(max(int(cursor.value), entries[-1].id))
         if len(entries) < BATCH:
@@ -188,7 +197,7 @@ def send_stakeholder_messages(db: Database, base_url: str) -> datetime | None:
 
 def _fan_out(session: Session, entry: TimelineEntry, base_url: str) -> None:
     event = _event_of(entry)
-    if event is None:
+    if event is None or entry.recorded_at < clock.now(session) - HISTORY:
         return
     incident = session.get(Incident, entry.incident_id)
     if incident is None or incident.team_id is None or incident.restricted:
