@@ -44,6 +44,9 @@ def serve(
     ] = False,
 ) -> None:
     """Apply pending migrations and serve firehouse over HTTP (with the engine, by default)."""
+    import gc
+
+    gc.disable()  # start-up only builds objects that live on; freeze_startup_heap turns it back on
     from firehouse import logs
     from firehouse.cli.startup import BackgroundEngine, PrepareFailed, prepare_in_background
 
