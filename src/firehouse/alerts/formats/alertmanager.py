@@ -17,40 +17,40 @@ from firehouse.alerts.formats import (
 from firehouse.alerts.service.fingerprint import label_fingerprint
 from firehouse.alerts.service.inputs import AlertInput
 
+LINK_FIELDS = (("dashboardURL", "Dashboard"), ("panelURL", "Panel"), ("silenceURL", "Silence"))
+
 
 def _one(
     raw: Any,
     field: str,
     *,
     now: datetime,
-    status: str | None,
     group_key: str,
     use_sender_fingerprint: bool,
 ) -> AlertInput:
     alert = obj(raw, field)
-    found = labels(alert.get("labels"), f"{field}.labels", required=True)
-    notes = labels(alert.get("annotations"), f"{field}.annotations")
-    starts = timestamp(alert.get("startsAt"), f"{field}.startsAt")
-    ends = timestamp(alert.get("endsAt"), f"{field}.endsAt")
-    state = text(alert.get("status"), f"{field}.status") or status
-    if state is not None and state not in ("firing", "resolved"):
-        raise FormatError(f"{field}.status", "must be firing or resolved")
+    get = alert.get  # one alert is read field by field; a storm is many alerts
+    found = labels(get("labels"), f"{field}.labels", required=True)
+    notes = labels(get("annotations"), f"{field}.annotations")
+    starts = timestamp(get("startsAt"), f"{field}.startsAt")
+    ends = timestamp(get("endsAt"), f"{field}.endsAt")
+    state = get("status")
+    if state is not None:
+        state = text(state, f"{field}.status") or None
+        if state is not None and state not in ("firing", "resolved"):
+            raise FormatError(f"{field}.status", "must be firing or resolved")
     resolved = state == "resolved" if state is not None else (ends is not None and ends <= now)
     fingerprint = label_fingerprint(found)
-    given = text(alert.get("fingerprint"), f"{field}.fingerprint", limit=255)
-    if use_sender_fingerprint and given:
-        fingerprint = given
-    links = []
-    generator = text(alert.get("generatorURL"), f"{field}.generatorURL", limit=2000)
-    if generator:
-        links.append({"href": generator, "text": "Source"})
-    for key, name in (
-        ("dashboardURL", "Dashboard"),
-        ("panelURL", "Panel"),
-        ("silenceURL", "Silence"),
-    ):
-        value = alert.get(key)
-        if isinstance(value, str) and value:
+    if use_sender_fingerprint:
+        given = text(get("fingerprint"), f"{field}.fingerprint", limit=255)
+        fingerprint = given or fingerprint
+    else:
+        text(get("fingerprint"), f"{field}.fingerprint", limit=255)
+    generator = text(get("generatorURL"), f"{field}.generatorURL", limit=2000)
+    links = [{"href": generator, "text": "Source"}] if generator else []
+    for key, name in LINK_FIELDS:
+        value = get(key)
+        if value and isinstance(value, str):
             links.append({"href": value[:2000], "text": name})
     return AlertInput(
         fingerprint=fingerprint,
@@ -85,7 +85,6 @@ def parse_webhook(body: Any, *, now: datetime, grafana: bool = False) -> list[Al
             a,
             f"alerts.{i}",
             now=now,
-            status=None,
             group_key=group_key,
             use_sender_fingerprint=grafana,
         )
@@ -98,6 +97,6 @@ def parse_api_alerts(body: Any, *, now: datetime) -> list[AlertInput]:
     if not isinstance(body, list):
         raise FormatError("body", "must be a list of alerts")
     return [
-        _one(a, f"{i}", now=now, status=None, group_key="", use_sender_fingerprint=False)
+        _one(a, f"{i}", now=now, group_key="", use_sender_fingerprint=False)
         for i, a in enumerate(body)
     ]

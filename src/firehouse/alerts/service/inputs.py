@@ -42,9 +42,16 @@ class AlertInput:
     generator_url: str = ""
     sender_group_key: str = ""
     raw: Any = None  # capped when stored: exact repeats never pay for measuring it
+    _digest: str = field(default="", init=False, repr=False, compare=False)
 
     def content(self) -> str:
-        """Hash of what a person would see change; repeats with the same hash are no news."""
+        """Hash of what a person would see change; repeats with the same hash are no news.
+        Computed once: the request path and the writer both ask."""
+        if not self._digest:
+            object.__setattr__(self, "_digest", self._content_hash())
+        return self._digest
+
+    def _content_hash(self) -> str:
         return content_hash(
             self.action,
             self.summary,
