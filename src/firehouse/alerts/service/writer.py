@@ -1,10 +1,12 @@
 """The intake runtime: integration cache, rate limits, the open-alert cache that answers
 exact repeats without touching the database, and the group-commit writer.
 
-One writer thread per process takes every pending request off a queue, applies them all in one
-transaction (a savepoint each, so one bad request sinks only itself), commits once, and only
-then resolves each request's future: a 2xx always means committed, and concurrent requests
-share one fsync. Exact repeats of open alerts are counted in memory and written in batches; if
+One writer thread per process takes every pending request off a queue and hands them all to
+the committer, which applies them in one transaction (a savepoint each, so one bad request sinks
+only itself) and commits once; only then is each request's future resolved: a 2xx always means
+committed, and concurrent requests share one fsync. The committer runs in this thread, or in the
+intake writer process (`writer_process`) so that its work does not take this process's GIL from
+the event loop. Exact repeats of open alerts are counted in memory and written in batches; if
 the alert was resolved meanwhile (by a person, or another instance), the flush replays the
 repeat as a trigger, so no state change is lost.
 """
@@ -20,16 +22,13 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm.util import identity_key
 
-from firehouse.alerts.models import Alert
 from firehouse.alerts.service import integrations
+from firehouse.alerts.service.committer import Committer, Repeat, Replayed, Result, Submission
 from firehouse.alerts.service.inputs import AlertInput, IntegrationInfo, Outcome
-from firehouse.alerts.service.intake import ALERTS, Batch, apply_inputs
 from firehouse.db import Database
 
 log = logging.getLogger("firehouse.alerts")
@@ -38,20 +37,21 @@ Key = tuple[int, str]
 MAX_CACHE = 500_000
 
 
+class CommitterLike(Protocol):
+    def apply(self, submissions: list[Submission]) -> list[Result]: ...
+
+    def write_repeats(self, pending: list[Repeat]) -> Replayed: ...
+
+
+class RetryBatch(Exception):
+    """The whole batch could not be written this time (a lock timeout, say): try it again."""
+
+
 @dataclass
 class _Request:
     info: IntegrationInfo
     inputs: list[AlertInput]
     future: Future[list[Outcome]]
-
-
-@dataclass
-class _Repeat:
-    info: IntegrationInfo
-    item: AlertInput
-    digest: str
-    count: int
-    last_seen: datetime
 
 
 @dataclass
@@ -84,11 +84,13 @@ class Intake:
         self,
         db: Database,
         *,
+        committer: CommitterLike | None = None,
         max_batch_alerts: int = 5000,
         flush_interval: float = 1.0,
         key_ttl: float = 5.0,
     ) -> None:
         self.db = db
+        self.committer: CommitterLike = committer or Committer(db)
         self.max_batch_alerts = max_batch_alerts
         self.flush_interval = flush_interval
         self.key_ttl = key_ttl
@@ -96,7 +98,7 @@ class Intake:
         self._keys: dict[str, tuple[IntegrationInfo, float]] = {}
         self._buckets: dict[int, _Bucket] = {}
         self._open: dict[Key, _Cached] = {}
-        self._repeats: dict[Key, _Repeat] = {}
+        self._repeats: dict[Key, Repeat] = {}
         self._queue: queue.Queue[_Request | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._last_flush = time.monotonic()
@@ -105,8 +107,8 @@ class Intake:
 
     def start(self) -> None:
         if self._thread is None:
-            # the writer thread holds the GIL in long stretches; hand it back to the event
-            # loop more often, so repeats answered from memory are not kept waiting
+            # the writer thread holds the GIL in stretches; hand it back to the event loop
+            # more often, so repeats answered from memory are not kept waiting
             sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
             self._thread = threading.Thread(target=self._run, name="alert-writer", daemon=True)
             self._thread.start()
@@ -211,7 +213,7 @@ class Intake:
                 cached = self._open[key]
                 pending = self._repeats.get(key)
                 if pending is None or pending.digest != digest:
-                    self._repeats[key] = _Repeat(info, item, digest, 1, now)
+                    self._repeats[key] = Repeat(info, item, digest, 1, now)
                 else:
                     pending.count += 1
                     pending.last_seen = now
@@ -251,109 +253,41 @@ class Intake:
                 self._flush_safely()
 
     def _process(self, items: list[_Request]) -> None:
+        submissions = [Submission(i.info, i.inputs, self._take_repeats(i)) for i in items]
         for attempt in range(3):
             try:
-                results = self._apply_batch(items)
+                results = self.committer.apply(submissions)
                 break
-            except OperationalError as exc:  # lock timeout or deadlock: try the batch again
+            except (OperationalError, RetryBatch) as exc:  # lock timeout or deadlock
                 if attempt == 2:
-                    for item in items:
-                        item.future.set_exception(exc)
+                    self._fail(items, submissions, exc)
                     return
             except Exception as exc:
                 log.exception("alert batch failed")
-                for item in items:
-                    item.future.set_exception(exc)
+                self._fail(items, submissions, exc)
                 return
-        for item, result in zip(items, results, strict=True):
+        for item, sub, result in zip(items, submissions, results, strict=True):
             if isinstance(result, BaseException):
+                self._restore_repeats(sub.repeats)
                 item.future.set_exception(result)
                 continue
             self._remember(item.info, result)
             item.future.set_result(result)
 
-    def _apply_batch(self, items: list[_Request]) -> list[list[Outcome] | BaseException]:
-        try:
-            return self._apply_together(items)
-        except OperationalError:
-            raise
-        except Exception:  # some request is bad: again, each in its own savepoint
-            return self._apply_apart(items)
-
-    def _apply_together(self, items: list[_Request]) -> list[list[Outcome] | BaseException]:
-        """Every request of one integration as one list of inputs, in arrival order: a few
-        statements per batch instead of a few per request. Each statement hands the GIL to
-        the event loop and waits to get it back, which is what bounds the writer."""
-        by_integration: dict[int, list[int]] = {}
-        for n, item in enumerate(items):
-            by_integration.setdefault(item.info.id, []).append(n)
-        results: list[list[Outcome] | BaseException] = [[] for _ in items]
-        taken = self._take_repeats(items)
-        try:
-            with self.db.session() as session:
-                batch = Batch.start(session)
-                self._write_repeats(batch, taken, replay=False)
-                for members in by_integration.values():
-                    inputs = [i for n in members for i in items[n].inputs]
-                    outcomes = apply_inputs(batch, items[members[0]].info, inputs)
-                    start = 0
-                    for n in members:
-                        end = start + len(items[n].inputs)
-                        results[n] = outcomes[start:end]
-                        start = end
-                batch.finish()
-        except BaseException:
-            self._restore_repeats(taken)
-            raise
-        return results
-
-    def _apply_apart(self, items: list[_Request]) -> list[list[Outcome] | BaseException]:
-        results: list[list[Outcome] | BaseException] = []
-        written: list[_Repeat] = []
-        try:
-            with self.db.session() as session:
-                batch = Batch.start(session)
-                for item in items:
-                    self._apply_one(batch, item, results, written)
-                batch.finish()
-        except BaseException:
-            self._restore_repeats(written)
-            raise
-        return results
-
-    def _apply_one(
-        self,
-        batch: Batch,
-        item: _Request,
-        results: list[list[Outcome] | BaseException],
-        written: list[_Repeat],
+    def _fail(
+        self, items: list[_Request], submissions: list[Submission], exc: BaseException
     ) -> None:
-        joined = {k: len(v) for k, v in batch.joined.items()}
-        taken = self._take_repeats([item])
-        try:
-            with batch.session.begin_nested():
-                self._write_repeats(batch, taken, replay=False)
-                results.append(apply_inputs(batch, item.info, item.inputs))
-            written += taken
-        except OperationalError:
-            self._restore_repeats(taken)
-            raise
-        except Exception as exc:
-            self._restore_repeats(taken)
-            log.exception("alert request failed")
-            for k in list(batch.joined):
-                del batch.joined[k][joined.get(k, 0) :]
-            batch.groups.clear()
-            batch.storms.clear()
-            results.append(exc)
+        for item, sub in zip(items, submissions, strict=True):
+            self._restore_repeats(sub.repeats)
+            item.future.set_exception(exc)
 
-    def _take_repeats(self, items: list[_Request]) -> list[_Repeat]:
-        """Repeats counted in memory for fingerprints these requests change: written first."""
-        keys = {(item.info.id, i.fingerprint) for item in items for i in item.inputs}
+    def _take_repeats(self, item: _Request) -> list[Repeat]:
+        """Repeats counted in memory for fingerprints this request changes: written first."""
+        keys = {(item.info.id, i.fingerprint) for i in item.inputs}
         with self._lock:
             return [self._repeats.pop(k) for k in keys if k in self._repeats]
 
-    def _restore_repeats(self, pending: list[_Repeat]) -> None:
+    def _restore_repeats(self, pending: list[Repeat]) -> None:
         """Their transaction did not commit: count them again (newer content wins)."""
         with self._lock:
             for rep in pending:
@@ -392,55 +326,10 @@ class Intake:
         self._last_flush = time.monotonic()
         if not pending:
             return
-        with self.db.session() as session:
-            batch = Batch.start(session)
-            self._write_repeats(batch, pending, replay=True)
-            batch.finish()
-
-    def _write_repeats(self, batch: Batch, pending: list[_Repeat], *, replay: bool) -> None:
-        """Two statements per integration, however many repeats: find which alerts are still
-        open with the same content, then add the counts to those in one executemany."""
-        session = batch.session
-        by_integration: dict[int, list[_Repeat]] = {}
-        for rep in pending:
-            by_integration.setdefault(rep.info.id, []).append(rep)
-        for integration_id, reps in by_integration.items():
-            for start in range(0, len(reps), 500):
-                chunk = reps[start : start + 500]
-                current = {
-                    fp: (alert_id, digest)
-                    for alert_id, fp, digest in session.execute(
-                        select(Alert.id, Alert.fingerprint, Alert.content_hash).where(
-                            Alert.integration_id == integration_id,
-                            Alert.fingerprint.in_([r.item.fingerprint for r in chunk]),
-                            Alert.resolved_at.is_(None),
-                        )
-                    ).all()
-                }
-                updates = []
-                stale = []
-                for rep in chunk:
-                    found = current.get(rep.item.fingerprint)
-                    if found is not None and found[1] == rep.digest:
-                        updates.append(
-                            {"alert_id": found[0], "n": rep.count, "seen": rep.last_seen}
-                        )
-                    else:
-                        stale.append(rep)
-                if updates:
-                    session.execute(
-                        update(ALERTS)
-                        .where(ALERTS.c.id == bindparam("alert_id"))
-                        .values(
-                            repeat_count=ALERTS.c.repeat_count + bindparam("n"),
-                            last_seen_at=bindparam("seen"),
-                        ),
-                        updates,
-                    )
-                    for row in updates:
-                        loaded = session.identity_map.get(identity_key(Alert, row["alert_id"]))
-                        if loaded is not None:
-                            session.expire(loaded, ["repeat_count", "last_seen_at"])
-                if replay:
-                    for rep in stale:
-                        self._remember(rep.info, apply_inputs(batch, rep.info, [rep.item]))
+        try:
+            replayed = self.committer.write_repeats(pending)
+        except BaseException:
+            self._restore_repeats(pending)
+            raise
+        for info, outcomes in replayed:
+            self._remember(info, outcomes)
