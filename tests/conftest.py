@@ -99,6 +99,7 @@ def settings(database: Database) -> Settings:
         admin_password=PASSWORD,
         log_format="text",
         auto_migrate=False,
+        intake_writer="thread",  # the writer process would not see the test's clock
     )
 
 

@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=10, ge=1, description="PostgreSQL connection pool size per process."
     )
+    intake_writer: Literal["process", "thread"] = Field(
+        default="process",
+        description=(
+            "Where alert intake's database work runs: `process`, a writer process of its own, "
+            "so it does not slow the event loop that answers senders; `thread`, a thread of the "
+            "serving process (one process in all, and what tests with a fake clock use)."
+        ),
+    )
     max_body_bytes: int = Field(
         default=512 * 1024, ge=1024, description="Largest request body accepted, in bytes."
     )

@@ -29,14 +29,21 @@ from firehouse.alerts.formats import (
 )
 from firehouse.alerts.service import changes, heartbeats
 from firehouse.alerts.service.inputs import Action, AlertInput, IntegrationInfo, Outcome
-from firehouse.alerts.service.writer import Intake
+from firehouse.alerts.service.writer import CommitterLike, Intake
 from firehouse.db import Database
 from firehouse.errors import AppError
+from firehouse.settings import Settings
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    intake = Intake(app.state.db)
+    settings: Settings = app.state.settings
+    committer: CommitterLike | None = None
+    if settings.intake_writer == "process":
+        from firehouse.alerts.service.writer_process import WriterProcess
+
+        committer = WriterProcess(settings, app.state.db)
+    intake = Intake(app.state.db, committer=committer)
     intake.start()
     app.state.alert_intake = intake
     try:

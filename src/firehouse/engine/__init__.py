@@ -38,6 +38,7 @@ SQLITE_WATCH_SECONDS = 0.1
 
 _running: weakref.WeakSet[Engine] = weakref.WeakSet()
 _running_lock = threading.Lock()
+_forwarders: list[Callable[[frozenset[str] | None], None]] = []
 
 
 @dataclass(frozen=True)
@@ -204,11 +205,19 @@ def _names(payload: str) -> frozenset[str] | None:
 
 
 def wake_all(jobs: frozenset[str] | None = None) -> None:
-    """Wake every engine running in this process (only the named jobs, when given)."""
+    """Wake every engine running in this process (only the named jobs, when given), and hand
+    the wake to the forwarders (a process that runs no engine passes it to one that does)."""
     with _running_lock:
         engines = list(_running)
     for engine in engines:
         engine.wake(jobs)
+    for sink in _forwarders:
+        sink(jobs)
+
+
+def forward_wakes(sink: Callable[[frozenset[str] | None], None]) -> None:
+    """Hand every wake of this process to `sink` as well."""
+    _forwarders.append(sink)
 
 
 def _wake_on_commit(session: Session) -> None:
@@ -248,4 +257,4 @@ def wake_after_commit(session: Session, *, jobs: tuple[str, ...] | None = None) 
         event.listen(session, "after_soft_rollback", _forget_on_rollback)
 
 
-__all__ = ["Engine", "Job", "wake_after_commit", "wake_all"]
+__all__ = ["Engine", "Job", "forward_wakes", "wake_after_commit", "wake_all"]

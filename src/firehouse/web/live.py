@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,6 +131,14 @@ def _offer(queue: asyncio.Queue[LiveEvent], item: LiveEvent) -> None:
 
 _hubs: dict[str, Hub] = {}
 _hubs_lock = threading.Lock()
+# a process that serves no browser hands its committed events to these (the intake writer
+# process, to the serving process that started it)
+_forwarders: list[Callable[[LiveEvent], None]] = []
+
+
+def forward_events(sink: Callable[[LiveEvent], None]) -> None:
+    """Hand every event this process commits on SQLite to `sink` as well."""
+    _forwarders.append(sink)
 
 
 def _engine_key(engine: Engine) -> str:
@@ -222,6 +231,9 @@ def _after_commit(session: Session) -> None:
     bind = session.info.pop("firehouse_live_engine", None)
     if not pending or bind is None:
         return
+    for sink in _forwarders:
+        for item in pending.values():
+            sink(item)
     key = _engine_key(bind.engine if hasattr(bind, "engine") else bind)
     hub = _hubs.get(key)
     if hub is None:

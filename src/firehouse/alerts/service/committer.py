@@ -52,6 +52,12 @@ class Committer:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    def start(self) -> None:
+        """Nothing to start: it works in the caller's thread."""
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
     def apply(self, submissions: list[Submission]) -> list[Result]:
         """Outcomes per submission, or the exception that sank it alone. Raises
         OperationalError (a lock timeout or deadlock) when the whole batch should be retried."""

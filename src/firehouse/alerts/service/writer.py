@@ -38,9 +38,13 @@ MAX_CACHE = 500_000
 
 
 class CommitterLike(Protocol):
+    def start(self) -> None: ...
+
     def apply(self, submissions: list[Submission]) -> list[Result]: ...
 
     def write_repeats(self, pending: list[Repeat]) -> Replayed: ...
+
+    def close(self) -> None: ...
 
 
 class RetryBatch(Exception):
@@ -118,7 +122,10 @@ class Intake:
             self._queue.put(None)
             self._thread.join(timeout=30)
             self._thread = None
-        self.flush_repeats()
+        try:
+            self.flush_repeats()
+        finally:
+            self.committer.close()
 
     # -- the request path
 
@@ -225,6 +232,10 @@ class Intake:
     # -- the writer
 
     def _run(self) -> None:
+        try:
+            self.committer.start()
+        except Exception:  # each batch tries again, and fails its requests with a 503 meanwhile
+            log.exception("the alert committer did not start")
         while True:
             try:
                 first = self._queue.get(timeout=self.flush_interval)

@@ -1,0 +1,188 @@
+"""The intake writer process (`FIREHOUSE_INTAKE_WRITER=process`, what `firehouse serve` runs):
+alerts are committed by another process before the 2xx, what the commit sets off (live events,
+paging) still happens in the serving process, and a writer that dies costs a 503, never a lost
+acknowledged alert."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from firehouse.actor import Actor
+from firehouse.alerts import service as alerts
+from firehouse.alerts.models import Alert
+from firehouse.alerts.service.writer_process import WriterProcess
+from firehouse.app import create_app
+from firehouse.db import Database
+from firehouse.engine import Engine, Job
+from firehouse.escalation import service as escalation
+from firehouse.people import service as people
+from firehouse.people.models import Role
+from firehouse.settings import Settings
+from firehouse.web.live import LiveEvent, hub_for
+from tests.alerts_helpers import make_integration
+
+
+@pytest.fixture
+def live_database(database: Database) -> Iterator[Database]:
+    """The test database on the real clock: the writer process reads the real clock too."""
+    db = Database(database.url, pool_size=4)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def client(settings: Settings, live_database: Database) -> Iterator[TestClient]:
+    app = create_app(
+        settings.model_copy(update={"intake_writer": "process"}), database=live_database
+    )
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def writer_of(client: TestClient) -> WriterProcess:
+    committer = client.app.state.alert_intake.committer  # type: ignore[attr-defined]
+    assert isinstance(committer, WriterProcess)
+    return committer
+
+
+def post(client: TestClient, key: str, instance: str) -> Any:
+    return client.post(
+        "/api/v2/alerts",
+        json=[{"labels": {"alertname": "DiskFull", "instance": instance, "severity": "critical"}}],
+        headers={"Authorization": f"Bearer {key}"},
+    )
+
+
+def stored(database: Database) -> set[str]:
+    with database.session(write=False) as session:
+        return {a.labels["instance"] for a in session.scalars(select(Alert))}
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def paging_rule(database: Database) -> None:
+    """Alerts open an incident and page through a policy (whose start wakes the engine)."""
+    system = Actor.system("test")
+    with database.session() as session:
+        people.create_user(
+            session,
+            actor=system,
+            handle="ana",
+            name="Ana",
+            email="ana@example.com",
+            role=Role.responder,
+        )
+        policy = escalation.create_policy(
+            session,
+            actor=system,
+            spec=escalation.PolicySpec(
+                name="Disks",
+                steps=[
+                    escalation.StepSpec(
+                        delay_minutes=5, targets=[escalation.TargetSpec(type="user", user="ana")]
+                    )
+                ],
+            ),
+        )
+        alerts.create_rule(
+            session,
+            actor=system,
+            fields={"name": "page", "action": "page", "escalation_policy_id": policy.id},
+        )
+
+
+def test_alerts_are_committed_by_the_writer_process_before_the_answer(
+    client: TestClient, live_database: Database
+) -> None:
+    _, key = make_integration(live_database)
+    response = post(client, key, "db-1")
+    assert response.status_code == 200
+    assert stored(live_database) == {"db-1"}  # committed before the 200, not after
+    writer = writer_of(client)
+    assert writer.pid is not None
+    assert writer.pid != os.getpid()
+    os.kill(writer.pid, 0)  # alive, serving the next batch
+
+
+def test_its_commits_reach_open_pages_and_wake_the_engine(
+    client: TestClient, live_database: Database
+) -> None:
+    _, key = make_integration(live_database)
+    paging_rule(live_database)
+    escalation_runs: list[datetime | None] = []
+
+    def escalation_job(_db: Database) -> datetime | None:
+        escalation_runs.append(None)
+        return None
+
+    engine = Engine(live_database, jobs=[Job("escalation", escalation_job)], max_sleep_seconds=3600)
+    engine.start()
+    try:
+        wait_for(lambda: len(escalation_runs) == 1, "the engine's first round")
+
+        async def alert_while_subscribed() -> LiveEvent:
+            subscriber = hub_for(live_database.engine).subscribe()
+            response = await asyncio.to_thread(post, client, key, "db-2")
+            assert response.status_code == 200
+            return await asyncio.wait_for(subscriber.queue.get(), timeout=20)
+
+        event = asyncio.run(alert_while_subscribed())
+        assert event.topic in ("alert", "incident")
+        # the policy started in the writer process; the engine here was woken for it
+        wait_for(lambda: len(escalation_runs) >= 2, "the engine to be woken for paging")
+    finally:
+        engine.stop()
+
+
+def test_a_writer_that_dies_mid_batch_answers_503_and_the_next_batch_gets_a_new_one(
+    client: TestClient, live_database: Database
+) -> None:
+    _, key = make_integration(live_database)
+    assert post(client, key, "before").status_code == 200
+    writer = writer_of(client)
+    first = writer.pid
+    assert first is not None
+    os.kill(first, signal.SIGSTOP)  # it takes the next batch off the pipe, never answers
+    answers: list[int] = []
+    sender = threading.Thread(target=lambda: answers.append(post(client, key, "lost").status_code))
+    sender.start()
+    try:
+        wait_for(writer._lock.locked, "the batch to be handed to the writer process")
+    finally:
+        os.kill(first, signal.SIGKILL)
+    sender.join(timeout=30)
+    assert answers == [503]  # not acknowledged: the sender retries
+    assert "lost" not in stored(live_database)
+    assert post(client, key, "lost").status_code == 200  # the retry, on a new process
+    assert writer.pid not in (None, first)
+    assert stored(live_database) == {"before", "lost"}
+
+
+def test_closing_stops_the_writer_process(settings: Settings, live_database: Database) -> None:
+    app = create_app(
+        settings.model_copy(update={"intake_writer": "process"}), database=live_database
+    )
+    _, key = make_integration(live_database)
+    with TestClient(app) as test_client:
+        assert post(test_client, key, "x").status_code == 200
+        pid = writer_of(test_client).pid
+    assert pid is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
