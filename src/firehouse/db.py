@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -82,10 +84,17 @@ class Database:
             if ":memory:" in self.url or self.url in ("sqlite://", "sqlite:///"):
                 raise ValueError("firehouse needs a file for SQLite, not an in-memory database")
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+            # No server-side prepared statements: after five runs PostgreSQL may switch one to
+            # a generic plan, made for no values in particular, and a list's best plan depends
+            # on its filter values (`type=security` walked every incident). Unprepared, each
+            # statement is planned for its own values.
+            kwargs["connect_args"] = {"prepare_threshold": None}
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine, sqlite_synchronous, sqlite_busy_timeout_ms)
+        else:
+            _replace_closed_connections(self.engine)
         self._reader = self.engine.execution_options(sqlite_begin="DEFERRED")
         self._write_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._read_factory = sessionmaker(bind=self._reader, expire_on_commit=False)
@@ -134,6 +143,20 @@ def _configure_sqlite(engine: Engine, synchronous: str, busy_timeout_ms: int) ->
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")
+
+
+def _replace_closed_connections(engine: Engine) -> None:
+    """Hand out no pooled connection the server has closed (a restart, an idle timeout,
+    `pg_terminate_backend`), without pool_pre_ping's round trip before every session: the
+    server says goodbye and closes the socket, so a connection closed while idle in the pool
+    has input waiting. One with input waiting is discarded and the pool opens another."""
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        if poller.poll(0):
+            raise DisconnectionError("the server closed this pooled connection")
 
 
 def _alembic_config(engine: Engine | None = None) -> Any:
