@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -96,6 +97,22 @@ class Incident(Base):
         Index("ix_incidents_updated", "updated_at", "id"),
         Index("ix_incidents_type_declared", "type_id", "declared_at", "id"),
         Index("ix_incidents_team_declared", "team_id", "declared_at", "id"),
+        # the list reads unrestricted and restricted incidents apart (migration core_0004)
+        Index(
+            "ix_incidents_unrestricted_type",
+            "type_id",
+            "declared_at",
+            "id",
+            postgresql_where=text("restricted = false"),
+            sqlite_where=text("restricted = 0"),
+        ),
+        Index(
+            "ix_incidents_restricted_declared",
+            "declared_at",
+            "id",
+            postgresql_where=text("restricted = true"),
+            sqlite_where=text("restricted = 1"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
