@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from firehouse.alerts.formats import FormatError
+from firehouse.alerts.formats.alertmanager import parse_api_alerts
 from firehouse.alerts.service.fingerprint import label_fingerprint
 from firehouse.db import Database
 from tests.alerts_helpers import am_alert, am_webhook, make_integration
@@ -132,6 +135,25 @@ def test_the_alertmanager_api_resolves_when_ends_at_is_past(
     assert client.post("/api/v2/alerts", json=resolved, headers=headers).status_code == 200
     [alert] = alerts_of(client, admin)
     assert alert["status"] == "resolved"
+
+
+def test_a_redelivery_is_parsed_from_memory_but_its_end_and_payload_are_its_own() -> None:
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    alert = {"labels": {"alertname": "Memo", "instance": "a"}, "annotations": {"summary": "s"}}
+    [first] = parse_api_alerts([{**alert, "endsAt": "2026-03-02T09:04:00Z"}], now=now)
+    later = {**alert, "endsAt": "2026-03-02T08:59:00Z"}  # Prometheus: it stopped firing
+    [second] = parse_api_alerts([later], now=now)
+    assert (first.action, second.action) == ("trigger", "resolve")
+    assert second.raw is later
+    assert second.fingerprint == first.fingerprint
+    assert second.content() != first.content()
+    [moved] = parse_api_alerts(
+        [{**alert, "labels": {"alertname": "Memo", "instance": "b"}}], now=now
+    )
+    assert moved.fingerprint != first.fingerprint
+    with pytest.raises(FormatError) as bad:
+        parse_api_alerts([{**alert, "endsAt": "yesterday"}], now=now)
+    assert bad.value.field == "0.endsAt"
 
 
 def test_the_alertmanager_api_refuses_a_wrong_key_in_its_shape(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from firehouse.alerts.formats import (
     FormatError,
     labels,
@@ -20,6 +22,12 @@ from firehouse.alerts.service.inputs import AlertInput
 LINK_FIELDS = (("dashboardURL", "Dashboard"), ("panelURL", "Panel"), ("silenceURL", "Silence"))
 
 
+# Parsed alerts by their exact JSON less `endsAt`: Prometheus sends every firing alert again
+# each evaluation, the same but for an `endsAt` moved forward, and a repeat should cost little.
+MAX_REMEMBERED = 20_000
+_parsed: dict[bytes, AlertInput] = {}
+
+
 def _one(
     raw: Any,
     field: str,
@@ -29,6 +37,50 @@ def _one(
     use_sender_fingerprint: bool,
 ) -> AlertInput:
     alert = obj(raw, field)
+    try:
+        key = orjson.dumps({k: v for k, v in alert.items() if k != "endsAt"})
+    except TypeError:  # integers past 64 bits: parsed the long way, never remembered
+        key = b""
+    if use_sender_fingerprint:
+        key += b"\x00sender-fingerprint"
+    known = _parsed.get(key) if key else None
+    if known is not None:
+        return _again(known, alert, field, now=now, group_key=group_key)
+    parsed = _parse(
+        alert, field, now=now, group_key=group_key, use_sender_fingerprint=use_sender_fingerprint
+    )
+    if key:
+        if len(_parsed) >= MAX_REMEMBERED:
+            _parsed.clear()
+        _parsed[key] = _remembered(parsed)
+    return parsed
+
+
+def _remembered(parsed: AlertInput) -> AlertInput:
+    """What the memo keeps: everything but the sender's payload, which differs each time."""
+    parsed.content()
+    return parsed.redelivered(action=parsed.action, sender_group_key="", raw=None)
+
+
+def _again(
+    known: AlertInput, alert: dict[str, Any], field: str, *, now: datetime, group_key: str
+) -> AlertInput:
+    """A delivery equal to one parsed before but for `endsAt`, which still decides."""
+    action = known.action
+    if alert.get("status") is None:
+        ends = timestamp(alert.get("endsAt"), f"{field}.endsAt")
+        action = "resolve" if ends is not None and ends <= now else "trigger"
+    return known.redelivered(action=action, sender_group_key=group_key, raw=alert)
+
+
+def _parse(
+    alert: dict[str, Any],
+    field: str,
+    *,
+    now: datetime,
+    group_key: str,
+    use_sender_fingerprint: bool,
+) -> AlertInput:
     get = alert.get  # one alert is read field by field; a storm is many alerts
     found = labels(get("labels"), f"{field}.labels", required=True)
     notes = labels(get("annotations"), f"{field}.annotations")
