@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ingest.py               # firehouse on SQLite
     .venv/bin/python bench/ingest.py --postgres    # firehouse on PostgreSQL (local, postgres user)
+    .venv/bin/python bench/ingest.py --intake-writer thread   # commits in a thread, one process
 
 Starts `firehouse serve` and `prometheus-alertmanager` on loopback ports and drives each with
 `wrk` (Debian package `wrk`; Lua scripts generate the alerts) posting Alertmanager's own API,
@@ -201,6 +202,12 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="firehouse on PostgreSQL")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each load")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    parser.add_argument(
+        "--intake-writer",
+        choices=["process", "thread"],
+        default="process",
+        help="where firehouse commits alerts (FIREHOUSE_INTAKE_WRITER; serve's default: process)",
+    )
     args = parser.parse_args()
     for tool in ("wrk", "prometheus-alertmanager"):
         if shutil.which(tool) is None:
@@ -218,6 +225,7 @@ def main() -> None:
         "FIREHOUSE_PORT": str(fh_port),
         "FIREHOUSE_ADMIN_PASSWORD": "bench-admin-password",
         "FIREHOUSE_LOG_LEVEL": "warning",
+        "FIREHOUSE_INTAKE_WRITER": args.intake_writer,
     }
     created = subprocess.run(
         [
@@ -278,8 +286,9 @@ def main() -> None:
                 time.sleep(1)
     backend = "PostgreSQL" if args.postgres else "SQLite"
     print(
-        f"\nAlert intake, firehouse on {backend} vs Alertmanager "
-        f"({args.seconds}s per load, wrk -t2 -c{args.connections}, {os.cpu_count()} CPUs)\n"
+        f"\nAlert intake, firehouse on {backend} (intake writer: {args.intake_writer}) vs "
+        f"Alertmanager ({args.seconds}s per load, wrk -t2 -c{args.connections}, "
+        f"{os.cpu_count()} CPUs)\n"
     )
     print("| load | target | alerts/s | p50 ms | p99 ms | non-2xx | ratio |")
     print("|---|---|---:|---:|---:|---:|---:|")
