@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from firehouse.actor import Actor
@@ -51,10 +51,12 @@ def _where(session: Session, f: IncidentFilter) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if f.status:
         clauses.append(Incident.status.in_(f.status))
-    if f.severity:
-        clauses.append(Severity.key.in_([s.upper() for s in f.severity]))
-    # Type and team keys become ids first: `type_id = 3` lets the planner walk the
+    # Severity, type and team keys become ids first: `type_id = 3` lets the planner walk the
     # (type_id, declared_at) index in list order, where `IN (SELECT ...)` made it sort.
+    if f.severity:
+        keys = [s.upper() for s in f.severity]
+        severities = session.scalars(select(Severity.id).where(Severity.key.in_(keys)))
+        clauses.append(Incident.severity_id.in_(list(severities)))
     if f.type:
         types = session.scalars(select(IncidentType.id).where(IncidentType.key.in_(f.type)))
         clauses.append(Incident.type_id.in_(list(types)))
@@ -116,15 +118,14 @@ def list_incidents(
 ) -> tuple[list[Incident], str | None, int | None]:
     key, descending = parse_sort(sort)
     clauses = _where(session, filters)
-    query = select(Incident).join(Severity, Severity.id == Incident.severity_id)
     if key == "severity":
         rows = _by_severity(
-            session, actor, query, clauses, descending=descending, limit=limit, cursor=cursor
+            session, actor, clauses, descending=descending, limit=limit, cursor=cursor
         )
     else:
         order = _Order(SORTS[key], key, descending)
         after = [order.after(*_decode(cursor, key))] if cursor else []
-        rows = _visible(session, actor, query, [*after, *clauses], order, limit + 1)
+        rows = _visible(session, actor, [*after, *clauses], order, limit + 1)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -134,11 +135,7 @@ def list_incidents(
             next_cursor = _encode([getattr(last, key), last.id])
     total = None
     if with_total:
-        count_query = (
-            select(func.count(Incident.id))
-            .join(Severity, Severity.id == Incident.severity_id)
-            .where(visible_to(actor), *clauses)
-        )
+        count_query = select(func.count(Incident.id)).where(visible_to(actor), *clauses)
         total = session.scalar(count_query) or 0
     return rows[:limit], next_cursor, total
 
@@ -179,16 +176,11 @@ NEWEST_FIRST = _Order(Incident.declared_at, "declared_at", descending=True)
 
 
 def _visible(
-    session: Session,
-    actor: Actor,
-    query: Select[Any],
-    where: list[ColumnElement[bool]],
-    order: _Order,
-    limit: int,
+    session: Session, actor: Actor, where: list[ColumnElement[bool]], order: _Order, limit: int
 ) -> list[Incident]:
-    """The first `limit` incidents of `query` matching `where`, in `order`, that `actor` may
-    see. Bounds on the order column go first in `where`: SQLite walks an index from the first
-    of several bounds on one column.
+    """The first `limit` incidents matching `where`, in `order`, that `actor` may see. Bounds
+    on the order column go first in `where`: SQLite walks an index from the first of several
+    bounds on one column.
 
     Unrestricted incidents and the restricted ones the actor may see are read apart, the
     second read ending at the first one's last row. In one query, a filter picking mostly
@@ -197,7 +189,7 @@ def _visible(
     index of its own (migration core_0004) and the restricted read is short."""
 
     def page(*clauses: ColumnElement[bool]) -> list[Incident]:
-        ordered = query.where(*clauses).order_by(*order.by()).limit(limit)
+        ordered = select(Incident).where(*clauses).order_by(*order.by()).limit(limit)
         return list(session.scalars(ordered).unique())
 
     parts = visible_parts(actor)
@@ -214,7 +206,6 @@ def _visible(
 def _by_severity(
     session: Session,
     actor: Actor,
-    query: Select[Any],
     clauses: list[ColumnElement[bool]],
     *,
     descending: bool,
@@ -242,7 +233,7 @@ def _by_severity(
                 continue
             if rank == after[0]:
                 where.insert(0, NEWEST_FIRST.after(after[1], after[2]))
-        rows += _visible(session, actor, query, where, NEWEST_FIRST, limit + 1 - len(rows))
+        rows += _visible(session, actor, where, NEWEST_FIRST, limit + 1 - len(rows))
         if len(rows) > limit:
             break
     return rows
