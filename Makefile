@@ -46,6 +46,7 @@ docs-cli: $(BIN)/.installed ## Regenerate docs/cli.md from --help
 bench: $(BIN)/.installed-dev ## Run every benchmark in bench/ (prints figures; ingest needs wrk and prometheus-alertmanager)
 	$(BIN)/python bench/core.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/intake_cpu.py
 	$(BIN)/python bench/paging.py
 	$(BIN)/python bench/schedules.py
 	$(BIN)/python bench/pages.py

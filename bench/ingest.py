@@ -203,6 +203,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="duration of each load")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument(
+        "--repeat-share",
+        type=float,
+        default=0.9,
+        help="share of alerts that repeat an open one in the single and batch loads",
+    )
+    parser.add_argument(
         "--intake-writer",
         choices=["process", "thread"],
         default="process",
@@ -253,7 +259,8 @@ def main() -> None:
         ),
         "alertmanager": (f"http://127.0.0.1:{am_port}", {"Content-Type": "application/json"}),
     }
-    loads = [("single", 1, 0.9), ("batch", 100, 0.9), ("storm", 100, 0.0)]
+    share = args.repeat_share
+    loads = [("single", 1, share), ("batch", 100, share), ("storm", 100, 0.0)]
     results: dict[tuple[str, str], Result] = {}
     with (
         running(
