@@ -88,6 +88,12 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(Integer)
 
 
+_RESTRICTED: dict[str, Any] = {
+    "postgresql_where": text("restricted = true"),
+    "sqlite_where": text("restricted = 1"),
+}
+
+
 class Incident(Base):
     __tablename__ = "incidents"
     __table_args__ = (
@@ -97,7 +103,8 @@ class Incident(Base):
         Index("ix_incidents_updated", "updated_at", "id"),
         Index("ix_incidents_type_declared", "type_id", "declared_at", "id"),
         Index("ix_incidents_team_declared", "team_id", "declared_at", "id"),
-        # the list reads unrestricted and restricted incidents apart (migration core_0004)
+        # a list of restricted types reads unrestricted and restricted incidents apart
+        # (migrations core_0004, core_0005)
         Index(
             "ix_incidents_unrestricted_type",
             "type_id",
@@ -106,13 +113,9 @@ class Incident(Base):
             postgresql_where=text("restricted = false"),
             sqlite_where=text("restricted = 0"),
         ),
-        Index(
-            "ix_incidents_restricted_declared",
-            "declared_at",
-            "id",
-            postgresql_where=text("restricted = true"),
-            sqlite_where=text("restricted = 1"),
-        ),
+        Index("ix_incidents_restricted_declared", "declared_at", "id", **_RESTRICTED),
+        Index("ix_incidents_restricted_updated", "updated_at", "id", **_RESTRICTED),
+        Index("ix_incidents_restricted_number", "number", **_RESTRICTED),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -47,8 +47,11 @@ class IncidentFilter:
     text: str | None = None
 
 
-def _where(session: Session, f: IncidentFilter) -> list[ColumnElement[bool]]:
+def _where(session: Session, f: IncidentFilter) -> tuple[list[ColumnElement[bool]], bool]:
+    """The filter as WHERE clauses, and whether it names restricted types only (then it picks
+    restricted incidents, nearly all: an incident is restricted when its type is)."""
     clauses: list[ColumnElement[bool]] = []
+    restricted_types = False
     if f.status:
         clauses.append(Incident.status.in_(f.status))
     # Severity, type and team keys become ids first: `type_id = 3` lets the planner walk the
@@ -58,8 +61,11 @@ def _where(session: Session, f: IncidentFilter) -> list[ColumnElement[bool]]:
         severities = session.scalars(select(Severity.id).where(Severity.key.in_(keys)))
         clauses.append(Incident.severity_id.in_(list(severities)))
     if f.type:
-        types = session.scalars(select(IncidentType.id).where(IncidentType.key.in_(f.type)))
-        clauses.append(Incident.type_id.in_(list(types)))
+        types = session.execute(
+            select(IncidentType.id, IncidentType.restricted).where(IncidentType.key.in_(f.type))
+        ).all()
+        clauses.append(Incident.type_id.in_([t.id for t in types]))
+        restricted_types = bool(types) and all(t.restricted for t in types)
     if f.team:
         teams = session.scalars(select(Team.id).where(Team.slug.in_(f.team)))
         clauses.append(Incident.team_id.in_(list(teams)))
@@ -80,7 +86,7 @@ def _where(session: Session, f: IncidentFilter) -> list[ColumnElement[bool]]:
         clauses.append(Incident.declared_at < f.declared_before)
     if f.text and f.text.strip():
         clauses.append(text_matches(session, f.text))
-    return clauses
+    return clauses, restricted_types
 
 
 def _encode(values: list[Any]) -> str:
@@ -117,15 +123,16 @@ def list_incidents(
     with_total: bool = False,
 ) -> tuple[list[Incident], str | None, int | None]:
     key, descending = parse_sort(sort)
-    clauses = _where(session, filters)
+    clauses, restricted_types = _where(session, filters)
+    visible = _Visible(actor, apart=restricted_types)
     if key == "severity":
         rows = _by_severity(
-            session, actor, clauses, descending=descending, limit=limit, cursor=cursor
+            session, visible, clauses, descending=descending, limit=limit, cursor=cursor
         )
     else:
         order = _Order(SORTS[key], key, descending)
         after = [order.after(*_decode(cursor, key))] if cursor else []
-        rows = _visible(session, actor, [*after, *clauses], order, limit + 1)
+        rows = visible.first(session, [*after, *clauses], order, limit + 1)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -175,37 +182,43 @@ class _Order:
 NEWEST_FIRST = _Order(Incident.declared_at, "declared_at", descending=True)
 
 
-def _visible(
-    session: Session, actor: Actor, where: list[ColumnElement[bool]], order: _Order, limit: int
-) -> list[Incident]:
-    """The first `limit` incidents matching `where`, in `order`, that `actor` may see. Bounds
-    on the order column go first in `where`: SQLite walks an index from the first of several
-    bounds on one column.
+@dataclass(frozen=True)
+class _Visible:
+    """Reads the incidents `actor` may see. `apart`: read the unrestricted incidents and the
+    restricted ones the actor may see apart, the second read ending where the first one's page
+    ends, for a filter that picks mostly restricted incidents (restricted types). In one
+    clause, the database walked every incident in list order for the few the caller may see
+    (PostgreSQL cannot estimate the visibility rule); apart, each read has an index of its own
+    (migration core_0004). Other filters match unrestricted incidents mostly, and one read,
+    stopping at a page of them, costs less than two."""
 
-    Unrestricted incidents and the restricted ones the actor may see are read apart, the
-    second read ending at the first one's last row. In one query, a filter picking mostly
-    restricted incidents (`type=security`) walked every incident in list order for the few the
-    caller may see (PostgreSQL cannot estimate the visibility rule); apart, each read has an
-    index of its own (migration core_0004) and the restricted read is short."""
+    actor: Actor
+    apart: bool
 
-    def page(*clauses: ColumnElement[bool]) -> list[Incident]:
-        ordered = select(Incident).where(*clauses).order_by(*order.by()).limit(limit)
-        return list(session.scalars(ordered).unique())
+    def first(
+        self, session: Session, where: list[ColumnElement[bool]], order: _Order, limit: int
+    ) -> list[Incident]:
+        """The first `limit` incidents matching `where`, in `order`. Bounds on the order column
+        go first in `where`: SQLite walks an index from the first of several on one column."""
 
-    parts = visible_parts(actor)
-    if parts is None:
-        return page(*where, visible_to(actor))
-    unrestricted, restricted = parts
-    rows = page(*where, unrestricted)
-    bound = [order.through(rows[-1])] if len(rows) == limit else []
-    rows += page(*bound, *where, restricted)
-    rows.sort(key=order.value, reverse=order.descending)
-    return rows[:limit]
+        def page(*clauses: ColumnElement[bool]) -> list[Incident]:
+            query = select(Incident).where(*clauses).order_by(*order.by()).limit(limit)
+            return list(session.scalars(query).unique())
+
+        parts = visible_parts(self.actor) if self.apart else None
+        if parts is None:
+            return page(*where, visible_to(self.actor))
+        unrestricted, restricted = parts
+        rows = page(*where, unrestricted)
+        bound = [order.through(rows[-1])] if len(rows) == limit else []
+        rows += page(*bound, *where, restricted)
+        rows.sort(key=order.value, reverse=order.descending)
+        return rows[:limit]
 
 
 def _by_severity(
     session: Session,
-    actor: Actor,
+    visible: _Visible,
     clauses: list[ColumnElement[bool]],
     *,
     descending: bool,
@@ -233,7 +246,7 @@ def _by_severity(
                 continue
             if rank == after[0]:
                 where.insert(0, NEWEST_FIRST.after(after[1], after[2]))
-        rows += _visible(session, actor, where, NEWEST_FIRST, limit + 1 - len(rows))
+        rows += visible.first(session, where, NEWEST_FIRST, limit + 1 - len(rows))
         if len(rows) > limit:
             break
     return rows

@@ -1,11 +1,11 @@
 """core: list indexes for the restricted-incident rule, and PostgreSQL statistics on it
 
-A caller who is not an admin reads unrestricted incidents and the restricted ones they may see
-apart (`firehouse.incidents.service.queries._visible`). Each read gets a partial index:
-unrestricted incidents by (type_id, declared_at, id), so that a type whose incidents are all
-restricted (security) answers from an empty index range instead of walking them all, and
-restricted incidents by (declared_at, id), so that reading those walks only them. On
-PostgreSQL, statistics on (type_id, restricted) tell the planner that the two go together.
+A list filtered by restricted types only (security) reads the unrestricted incidents and the
+restricted ones the caller may see apart (`firehouse.incidents.service.queries._Visible`).
+Each read gets a partial index: unrestricted incidents by (type_id, declared_at, id), so that
+a type whose incidents are all restricted answers from an empty index range instead of walking
+them all, and restricted incidents by (declared_at, id), so that reading those walks only them.
+On PostgreSQL, statistics on (type_id, restricted) tell the planner that the two go together.
 
 Revision ID: core_0004
 Revises: core_0003
