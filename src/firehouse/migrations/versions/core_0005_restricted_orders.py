@@ -13,6 +13,8 @@ Create Date: 2026-12-04 19:40:00.000000
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,7 +23,7 @@ down_revision = "core_0004"
 branch_labels = None
 depends_on = None
 
-RESTRICTED = {
+RESTRICTED: dict[str, Any] = {
     "postgresql_where": sa.text("restricted = true"),
     "sqlite_where": sa.text("restricted = 1"),
 }
