@@ -153,6 +153,8 @@ def _replace_closed_connections(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.closed:
+            raise DisconnectionError("this pooled connection is closed")
         poller = select.poll()
         poller.register(dbapi_connection.fileno(), select.POLLIN)
         if poller.poll(0):
