@@ -111,10 +111,34 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 120) -
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    """Resident memory of a process and its children (`firehouse serve` runs its intake
+    writer as a child process), in MB."""
+    total = 0.0
+    for each in [pid, *children(pid)]:
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    if not total:
+        raise RuntimeError("no VmRSS")
+    return total
+
+
+def children(pid: int) -> list[int]:
+    """Every descendant of `pid`, from each process's parent in /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        kids = [child for child, ppid in parents.items() if ppid == parent]
+        found += kids
+        frontier += kids
+    return found
 
 
 @contextmanager
@@ -185,7 +209,7 @@ def startup_and_memory(workdir: Path, runs: int) -> list[Row]:
             "<= 2000 ms",
         ),
         Row(
-            "idle memory (RSS) after start",
+            "idle memory (RSS of the process and its children) after start",
             statistics.median(ours_rss),
             statistics.median(peer_rss),
             "FastAPI hello app on uvicorn",

@@ -52,9 +52,6 @@ class Committer:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def start(self) -> None:
-        """Nothing to start: it works in the caller's thread."""
-
     def close(self) -> None:
         """Nothing to stop."""
 

@@ -38,8 +38,6 @@ MAX_CACHE = 500_000
 
 
 class CommitterLike(Protocol):
-    def start(self) -> None: ...
-
     def apply(self, submissions: list[Submission]) -> list[Result]: ...
 
     def write_repeats(self, pending: list[Repeat]) -> Replayed: ...
@@ -232,10 +230,6 @@ class Intake:
     # -- the writer
 
     def _run(self) -> None:
-        try:
-            self.committer.start()
-        except Exception:  # each batch tries again, and fails its requests with a 503 meanwhile
-            log.exception("the alert committer did not start")
         while True:
             try:
                 first = self._queue.get(timeout=self.flush_interval)

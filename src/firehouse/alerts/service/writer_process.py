@@ -7,8 +7,9 @@ process's writer thread sends one batch at a time over a socket pair and waits f
 which carries the outcomes and what the commit must set off in the serving process: live events
 for open pages and engine wakes (paging). A 2xx is still sent only after this process committed.
 
-If the process dies, the batch in flight fails (its senders get a 503 and retry; nothing was
-acknowledged) and the next batch starts a new process.
+It starts with the first batch (a server that receives no alerts never pays for it). If it
+dies, the batch in flight fails (its senders get a 503 and retry; nothing was acknowledged) and
+the next batch starts a new process.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import subprocess
 import sys
 import threading
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import OperationalError
 
@@ -31,7 +32,9 @@ from firehouse.alerts.service.committer import Committer, Repeat, Replayed, Resu
 from firehouse.alerts.service.writer import RetryBatch
 from firehouse.db import Database
 from firehouse.errors import AppError, Invalid
-from firehouse.settings import Settings
+
+if TYPE_CHECKING:
+    from firehouse.settings import Settings
 
 log = logging.getLogger("firehouse.alerts")
 
@@ -46,15 +49,19 @@ class WriterProcess:
     """A committer whose work runs in a child process (see the module docstring)."""
 
     def __init__(self, settings: Settings, db: Database) -> None:
-        self.settings = settings
+        # plain values: the child needs no settings class (nor pydantic's memory) to use them
+        self.config = {
+            "url": settings.database_url,
+            "pool_size": settings.db_pool_size,
+            "sqlite_synchronous": settings.sqlite_synchronous,
+            "sqlite_busy_timeout_ms": settings.sqlite_busy_timeout_ms,
+            "log_level": settings.log_level,
+            "log_format": settings.log_format,
+        }
         self.db = db
         self._conn: Connection | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
-
-    def start(self) -> None:
-        with self._lock:
-            self._ensure()
 
     def apply(self, submissions: list[Submission]) -> list[Result]:
         reply: list[tuple[Any, ...]] = self._call("apply", submissions)
@@ -105,7 +112,7 @@ class WriterProcess:
             theirs.close()
         conn = Connection(ours.detach())
         try:
-            conn.send(self.settings)
+            conn.send(self.config)
             if not conn.poll(START_TIMEOUT) or conn.recv() != "ready":
                 raise WriterUnavailable("the intake writer process did not start")
         except (OSError, EOFError) as exc:
@@ -190,13 +197,17 @@ def _portable(result: Result) -> tuple[Any, ...]:
 def serve_committer(conn: Connection) -> None:
     """The child's loop: one batch in, one reply out, until the parent closes the pipe."""
     from firehouse import logs
-    from firehouse.app import make_database
     from firehouse.engine import forward_wakes
     from firehouse.web.live import forward_events
 
-    settings: Settings = conn.recv()
-    logs.configure(settings.log_level, settings.log_format)
-    db = make_database(settings)
+    config: dict[str, Any] = conn.recv()
+    logs.configure(config["log_level"], config["log_format"])
+    db = Database(
+        config["url"],
+        pool_size=config["pool_size"],
+        sqlite_synchronous=config["sqlite_synchronous"],
+        sqlite_busy_timeout_ms=config["sqlite_busy_timeout_ms"],
+    )
     committer = Committer(db)
     events: list[Any] = []
     wakes: list[frozenset[str] | None] = []
