@@ -113,18 +113,14 @@ class WriterProcess:
         conn = Connection(ours.detach())
         try:
             conn.send(self.config)
-            if not conn.poll(START_TIMEOUT) or conn.recv() != "ready":
-                raise WriterUnavailable("the intake writer process did not start")
-        except (OSError, EOFError) as exc:
+            started = conn.poll(START_TIMEOUT) and conn.recv() == "ready"
+        except (OSError, EOFError):  # it died while starting
+            started = False
+        if not started:
             process.kill()
             process.wait()
             conn.close()
-            raise WriterUnavailable("the intake writer process did not start") from exc
-        except WriterUnavailable:
-            process.kill()
-            process.wait()
-            conn.close()
-            raise
+            raise WriterUnavailable("the intake writer process did not start")
         self._conn, self._process = conn, process
         log.info("intake writer process %s started", process.pid)
         return conn
