@@ -207,8 +207,9 @@ def serve_committer(conn: Connection) -> None:
     committer = Committer(db)
     events: list[Any] = []
     wakes: list[frozenset[str] | None] = []
-    forward_events(events.append)
-    forward_wakes(wakes.append)
+    forward_events(events.append)  # only SQLite's reach it: PostgreSQL's go by NOTIFY
+    if db.is_sqlite:  # on PostgreSQL every engine already hears the commit's NOTIFY
+        forward_wakes(wakes.append)
     conn.send("ready")
     try:
         while True:
