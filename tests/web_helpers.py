@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi.testclient import TestClient
 
@@ -69,8 +70,12 @@ def serve(app: Any) -> Iterator[str]:
             break
         thread.join(0.01)
     assert started.is_set(), "the test server did not start"
+    base = f"http://127.0.0.1:{port}"
+    # FastAPI builds each route's state on the first request that walks past it (0.6 s on a
+    # quiet machine, over 5 s beside a busy suite): pay it here, not inside a test's timeout
+    httpx.get(f"{base}/no-such-page", timeout=120)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield base
     finally:
         server.should_exit = True
         thread.join(10)
