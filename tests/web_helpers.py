@@ -14,6 +14,7 @@ import httpx
 import uvicorn
 from fastapi.testclient import TestClient
 
+from firehouse.web.http import CoalescingHttpToolsProtocol
 from tests.conftest import PASSWORD
 
 
@@ -57,6 +58,7 @@ def serve(app: Any) -> Iterator[str]:
         port=port,
         log_level="warning",
         ws="none",
+        http=CoalescingHttpToolsProtocol,  # as `firehouse serve` runs
         lifespan="off",
         timeout_graceful_shutdown=2,
     )

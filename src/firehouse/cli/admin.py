@@ -58,6 +58,7 @@ def serve(
     import uvicorn
 
     from firehouse.app import create_app, freeze_startup_heap
+    from firehouse.web.http import CoalescingHttpToolsProtocol
 
     db = _database(settings)
     app = create_app(settings, database=db)
@@ -92,7 +93,14 @@ def serve(
         engine = BackgroundEngine(start_engine)
     freeze_startup_heap()
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            http=CoalescingHttpToolsProtocol,
+            log_config=None,
+            access_log=False,
+        )
     finally:
         if engine is not None:
             engine.stop()
