@@ -1,11 +1,11 @@
-"""Sender endpoints straight off the ASGI stack: the same handlers as the routes in
-`compat`, reached without walking the whole route table (which costs more than answering a
-repeated alert). Sits inside RequestContext, so request ids, the body limit, access logs and
-security headers still apply."""
+"""Sender endpoints answered in front of the application: the same handlers as the routes in
+`compat`, reached without Starlette's middleware stack and route table (which together cost
+more than answering a repeated alert). `FirehouseApp.__call__` hands them here; they still get
+what `RequestContext` gives every request: a request id, the body limit, a log line and the
+security headers."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,8 +14,11 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from firehouse.alerts import compat
+from firehouse.api import errors
+from firehouse.api.middleware import BodyTooLarge, RequestContext
 
 Handler = Callable[..., Awaitable[Response]]
+Call = tuple[Handler, dict[str, Any]]
 
 EXACT: dict[str, Handler] = {
     "/api/v2/alerts": compat.alertmanager_api,
@@ -30,30 +33,61 @@ BY_KEY: dict[str, Handler] = {
     "generic": compat.generic_alerts,
     "changes": compat.generic_change,
 }
-KEYED = re.compile(r"^/integrations/([^/]+)/(alertmanager|grafana|generic|changes)$")
+_SCOPE_KEY = "firehouse.intake"
 
 
-class IntakeFastPath:
-    def __init__(self, app: ASGIApp) -> None:
+def route(path: str) -> Call | None:
+    handler = EXACT.get(path)
+    if handler is not None:
+        return handler, {}
+    if path.startswith("/integrations/"):
+        parts = path.split("/")  # "", "integrations", key, kind
+        if len(parts) == 4 and parts[2]:
+            by_key = BY_KEY.get(parts[3])
+            if by_key is not None:
+                return by_key, {"key": parts[2]}
+    return None
+
+
+class IntakeFront:
+    """Answers a sender's POST for `app` (the application, as `request.app`)."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
+        self.context = RequestContext(self._answer, max_body_bytes=max_body_bytes)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            call = self._route(scope["path"])
-            if call is not None:
-                handler, params = call
-                response = await handler(Request(scope, receive), **params)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, call: Call) -> None:
+        scope["app"] = self.app
+        scope[_SCOPE_KEY] = call
+        await self.context(scope, receive, send)
 
     @staticmethod
-    def _route(path: str) -> tuple[Handler, dict[str, Any]] | None:
-        handler = EXACT.get(path)
-        if handler is not None:
-            return handler, {}
-        if path.startswith("/integrations/"):
-            found = KEYED.match(path)
-            if found is not None:
-                return BY_KEY[found.group(2)], {"key": found.group(1)}
-        return None
+    async def _answer(scope: Scope, receive: Receive, send: Send) -> None:
+        handler, params = scope[_SCOPE_KEY]
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the sender hung up before its body arrived
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        request = _Received(scope, b"".join(chunks))
+        try:
+            response = await handler(request, **params)
+        except BodyTooLarge:
+            raise  # RequestContext answers 413
+        except Exception:
+            response = errors.unhandled(request)
+        await response(scope, receive, send)
+
+
+class _Received(Request):
+    """A request whose body was read up front (one loop, not Starlette's stream)."""
+
+    def __init__(self, scope: Scope, body: bytes) -> None:
+        super().__init__(scope)
+        self._received = body
+
+    async def body(self) -> bytes:
+        return self._received

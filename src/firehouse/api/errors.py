@@ -85,9 +85,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error")
-        request_id = getattr(request.state, "request_id", None)
-        return JSONResponse(
-            error_body("internal", "internal error", {"request_id": request_id}),
-            status_code=500,
-        )
+        return unhandled(request)
+
+
+def unhandled(request: Request) -> Response:
+    """Logs the exception being handled; a 500 that names the request, nothing more."""
+    log.exception("unhandled error")
+    request_id = getattr(request.state, "request_id", None)
+    return JSONResponse(
+        error_body("internal", "internal error", {"request_id": request_id}), status_code=500
+    )
