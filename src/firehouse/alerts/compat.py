@@ -103,9 +103,10 @@ async def store(request: Request, info: IntegrationInfo, inputs: list[AlertInput
     if not inputs:
         return []
     try:
-        pending = intake.submit(info, inputs)
-        # exact repeats are answered at once: no hop through the event loop's thread handoff
-        return pending.result() if pending.done() else await asyncio.wrap_future(pending)
+        repeats, pending = intake.submit(info, inputs)
+        if pending is None:  # exact repeats only: answered at once, no hop through the loop
+            return repeats
+        return repeats + await asyncio.wrap_future(pending)
     except AppError as exc:
         raise Reject(400, exc.message, field=getattr(exc, "field", None)) from None
     except Exception:

@@ -166,33 +166,26 @@ class Intake:
                 bucket = self._buckets[info.id] = _Bucket(info.rate_limit_per_minute, now)
             return bucket.take(count, now)
 
-    def submit(self, info: IntegrationInfo, inputs: list[AlertInput]) -> Future[list[Outcome]]:
-        """Answer exact repeats from memory; queue the rest for the writer."""
+    def submit(
+        self, info: IntegrationInfo, inputs: list[AlertInput]
+    ) -> tuple[list[Outcome], Future[list[Outcome]] | None]:
+        """Answer exact repeats from memory, at once; queue the rest for the writer. Returns the
+        repeats' outcomes and, when anything was queued, a future of the others' (set once they
+        are committed)."""
         repeats, rest = self._split(info, inputs)
         if not rest:
-            done: Future[list[Outcome]] = Future()
-            done.set_result(repeats)
-            return done
+            return repeats, None
         future: Future[list[Outcome]] = Future()
-        inner: Future[list[Outcome]] = Future()
-        self._queue.put(_Request(info, rest, inner))
+        self._queue.put(_Request(info, rest, future))
         if self._thread is None:
             pending = self._queue.get()
             assert pending is not None
             self._process([pending])
-
-        def _merge(f: Future[list[Outcome]]) -> None:
-            exc = f.exception()
-            if exc is not None:
-                future.set_exception(exc)
-            else:
-                future.set_result(repeats + f.result())
-
-        inner.add_done_callback(_merge)
-        return future
+        return repeats, future
 
     def apply(self, info: IntegrationInfo, inputs: list[AlertInput]) -> list[Outcome]:
-        return self.submit(info, inputs).result(timeout=60)
+        repeats, pending = self.submit(info, inputs)
+        return repeats if pending is None else repeats + pending.result(timeout=60)
 
     def _split(
         self, info: IntegrationInfo, inputs: list[AlertInput]
