@@ -41,10 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 POOL = 1000
 
 LUA = r"""
-local tid = 0
+-- `tid` is a global each thread's state gets from setup(); a `local tid` here would shadow
+-- it, and every thread would send the same "new" alerts
+local next_tid = 0
 function setup(thread)
-  thread:set("tid", tid)
-  tid = tid + 1
+  thread:set("tid", next_tid)
+  next_tid = next_tid + 1
 end
 
 local counter = 0
