@@ -164,7 +164,7 @@ def test_a_writer_that_dies_mid_batch_answers_503_and_the_next_batch_gets_a_new_
     sender = threading.Thread(target=lambda: answers.append(post(client, key, "lost").status_code))
     sender.start()
     try:
-        wait_for(writer._lock.locked, "the batch to be handed to the writer process")
+        wait_for(lambda: writer.in_flight == 1, "the batch to be handed to the writer process")
     finally:
         os.kill(first, signal.SIGKILL)
     sender.join(timeout=30)
@@ -173,6 +173,65 @@ def test_a_writer_that_dies_mid_batch_answers_503_and_the_next_batch_gets_a_new_
     assert post(client, key, "lost").status_code == 200  # the retry, on a new process
     assert writer.pid not in (None, first)
     assert stored(live_database) == {"before", "lost"}
+
+
+def test_the_next_batch_is_sent_while_the_writer_still_applies_one(
+    client: TestClient, live_database: Database
+) -> None:
+    """Pipelined: a second batch goes to the writer before the first is answered, and each is
+    answered for itself once the writer gets on with them."""
+    _, key = make_integration(live_database)
+    assert post(client, key, "before").status_code == 200
+    writer = writer_of(client)
+    assert writer.pid is not None
+    os.kill(writer.pid, signal.SIGSTOP)
+    answers: dict[str, int] = {}
+    senders = [
+        threading.Thread(target=lambda n=n: answers.update({n: post(client, key, n).status_code}))
+        for n in ("first", "second")
+    ]
+    try:
+        senders[0].start()
+        wait_for(lambda: writer.in_flight == 1, "the first batch to be sent")
+        senders[1].start()
+        wait_for(lambda: writer.in_flight == 2, "the second batch to be sent behind it")
+        assert answers == {}  # neither is acknowledged before it is committed
+    finally:
+        os.kill(writer.pid, signal.SIGCONT)
+    for sender in senders:
+        sender.join(timeout=30)
+    assert answers == {"first": 200, "second": 200}
+    assert stored(live_database) == {"before", "first", "second"}
+    assert writer.in_flight == 0
+
+
+def test_every_batch_in_flight_when_the_writer_dies_answers_503(
+    client: TestClient, live_database: Database
+) -> None:
+    _, key = make_integration(live_database)
+    assert post(client, key, "before").status_code == 200
+    writer = writer_of(client)
+    first = writer.pid
+    assert first is not None
+    os.kill(first, signal.SIGSTOP)
+    answers: list[int] = []
+    senders = [
+        threading.Thread(target=lambda n=n: answers.append(post(client, key, n).status_code))
+        for n in ("lost-1", "lost-2")
+    ]
+    try:
+        senders[0].start()
+        wait_for(lambda: writer.in_flight == 1, "the first batch to be sent")
+        senders[1].start()
+        wait_for(lambda: writer.in_flight == 2, "the second batch to be sent")
+    finally:
+        os.kill(first, signal.SIGKILL)
+    for sender in senders:
+        sender.join(timeout=30)
+    assert answers == [503, 503]
+    assert stored(live_database) == {"before"}
+    assert post(client, key, "lost-1").status_code == 200
+    assert writer.pid not in (None, first)
 
 
 def test_closing_stops_the_writer_process(settings: Settings, live_database: Database) -> None:

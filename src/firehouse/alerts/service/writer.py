@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy.exc import OperationalError
 
@@ -43,6 +43,14 @@ class CommitterLike(Protocol):
     def write_repeats(self, pending: list[Repeat]) -> Replayed: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class Pipelined(Protocol):
+    """A committer that takes the next batch while it still applies one (`WriterProcess`):
+    batches are applied, and their futures settled, in the order they were sent."""
+
+    def apply_async(self, submissions: list[Submission]) -> Future[list[Result]]: ...
 
 
 class RetryBatch(Exception):
@@ -90,9 +98,14 @@ class Intake:
         max_batch_alerts: int = 5000,
         flush_interval: float = 1.0,
         key_ttl: float = 5.0,
+        pipeline_depth: int = 2,
     ) -> None:
         self.db = db
         self.committer: CommitterLike = committer or Committer(db)
+        self._pipelined = self.committer if isinstance(self.committer, Pipelined) else None
+        # batches sent and not yet settled; one more than one keeps a writer process busy
+        self.pipeline_depth = pipeline_depth if self._pipelined is not None else 1
+        self._in_flight = threading.BoundedSemaphore(self.pipeline_depth)
         self.max_batch_alerts = max_batch_alerts
         self.flush_interval = flush_interval
         self.key_ttl = key_ttl
@@ -176,11 +189,11 @@ class Intake:
         if not rest:
             return repeats, None
         future: Future[list[Outcome]] = Future()
-        self._queue.put(_Request(info, rest, future))
-        if self._thread is None:
-            pending = self._queue.get()
-            assert pending is not None
-            self._process([pending])
+        request = _Request(info, rest, future)
+        if self._thread is None:  # no writer thread: this caller sends its own batch
+            self._process([request])
+        else:
+            self._queue.put(request)
         return repeats, future
 
     def apply(self, info: IntegrationInfo, inputs: list[AlertInput]) -> list[Outcome]:
@@ -230,7 +243,9 @@ class Intake:
                 self._flush_safely()
                 continue
             if first is None:
+                self._drain()
                 return
+            self._in_flight.acquire()  # then take what is queued: it all joins this batch
             items = [first]
             size = len(first.inputs)
             stop = False
@@ -244,33 +259,71 @@ class Intake:
                     break
                 items.append(more)
                 size += len(more.inputs)
-            self._process(items)
+            self._dispatch(items)
             if stop:
+                self._drain()
                 return
             if time.monotonic() - self._last_flush >= self.flush_interval:
                 self._flush_safely()
 
+    def _drain(self) -> None:
+        """Wait until every batch sent is settled."""
+        for _ in range(self.pipeline_depth):
+            self._in_flight.acquire()
+        for _ in range(self.pipeline_depth):
+            self._in_flight.release()
+
     def _process(self, items: list[_Request]) -> None:
-        submissions = [Submission(i.info, i.inputs, self._take_repeats(i)) for i in items]
-        for attempt in range(3):
-            try:
-                results = self.committer.apply(submissions)
-                break
-            except (OperationalError, RetryBatch) as exc:  # lock timeout or deadlock
-                if attempt == 2:
-                    self._fail(items, submissions, exc)
-                    return
-            except Exception as exc:
-                log.exception("alert batch failed")
-                self._fail(items, submissions, exc)
+        """Send a batch once the pipeline has a place for it."""
+        self._in_flight.acquire()
+        self._dispatch(items)
+
+    def _dispatch(
+        self, items: list[_Request], submissions: list[Submission] | None = None, attempt: int = 0
+    ) -> None:
+        """Send one batch (holding a place in the pipeline, given back when it is settled)."""
+        if submissions is None:
+            submissions = [Submission(i.info, i.inputs, self._take_repeats(i)) for i in items]
+        sent = submissions
+        if self._pipelined is not None:
+            future = self._pipelined.apply_async(sent)
+            future.add_done_callback(
+                lambda done: self._settle(items, sent, attempt, done.exception() or done.result())
+            )
+            return
+        try:
+            results: list[Result] | BaseException = self.committer.apply(sent)
+        except Exception as exc:
+            results = exc
+        self._settle(items, sent, attempt, results)
+
+    def _settle(
+        self,
+        items: list[_Request],
+        submissions: list[Submission],
+        attempt: int,
+        results: list[Result] | BaseException,
+    ) -> None:
+        """A batch's results (in the order batches were sent): resolve each request's future,
+        or send the batch again when the database was busy (a lock timeout, say)."""
+        if isinstance(results, OperationalError | RetryBatch) and attempt < 2:
+            self._dispatch(items, submissions, attempt + 1)  # keeps its place in the pipeline
+            return
+        try:
+            if isinstance(results, BaseException):
+                if not isinstance(results, OperationalError | RetryBatch):
+                    log.error("alert batch failed", exc_info=results)
+                self._fail(items, submissions, results)
                 return
-        for item, sub, result in zip(items, submissions, results, strict=True):
-            if isinstance(result, BaseException):
-                self._restore_repeats(sub.repeats)
-                item.future.set_exception(result)
-                continue
-            self._remember(item.info, result)
-            item.future.set_result(result)
+            for item, sub, result in zip(items, submissions, results, strict=True):
+                if isinstance(result, BaseException):
+                    self._restore_repeats(sub.repeats)
+                    item.future.set_exception(result)
+                    continue
+                self._remember(item.info, result)
+                item.future.set_result(result)
+        finally:
+            self._in_flight.release()
 
     def _fail(
         self, items: list[_Request], submissions: list[Submission], exc: BaseException

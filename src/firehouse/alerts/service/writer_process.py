@@ -3,13 +3,15 @@
 `firehouse serve` answers alert senders on its event loop; the database work for new alerts and
 state changes (routing, grouping, inserts: mostly SQLAlchemy, in Python) then runs here, on the
 other core, instead of taking the serving process's GIL from the event loop. The serving
-process's writer thread sends one batch at a time over a socket pair and waits for the reply,
-which carries the outcomes and what the commit must set off in the serving process: live events
-for open pages and engine wakes (paging). A 2xx is still sent only after this process committed.
+process's writer thread sends batches over a socket pair, the next while this process still
+applies one (at most `Intake.pipeline_depth` at a time), and a reader thread takes the replies
+in order: each carries the outcomes and what the commit must set off in the serving process,
+live events for open pages and engine wakes (paging). A 2xx is still sent only after this
+process committed.
 
 It starts with the first batch (a server that receives no alerts never pays for it). If it
-dies, the batch in flight fails (its senders get a 503 and retry; nothing was acknowledged) and
-the next batch starts a new process.
+dies, the batches in flight fail (their senders get a 503 and retry; nothing was acknowledged)
+and the next batch starts a new process.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ import socket
 import subprocess
 import sys
 import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +50,26 @@ class WriterUnavailable(Exception):
     """The writer process stopped or could not start; the batch was not acknowledged."""
 
 
+class _Child:
+    """One started writer process: its socket, and the callers waiting for its replies, in
+    the order their requests were sent (it answers in that order)."""
+
+    def __init__(self, process: subprocess.Popen[bytes], conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+        self.waiting: deque[tuple[Future[Any], Callable[[Any], Any] | None]] = deque()
+        self.gone = False
+        self.reader: threading.Thread | None = None
+
+    def alive(self) -> bool:
+        return not self.gone and self.process.poll() is None
+
+
 class WriterProcess:
-    """A committer whose work runs in a child process (see the module docstring)."""
+    """A committer whose work runs in a child process (see the module docstring). Pipelined:
+    the next batch is sent while the child still applies one, so the child never waits for the
+    serving process to pickle and send it; replies come back in order, read by a thread of
+    their own that settles each batch's future."""
 
     def __init__(self, settings: Settings, db: Database) -> None:
         # plain values: the child needs no settings class (nor pydantic's memory) to use them
@@ -59,42 +82,65 @@ class WriterProcess:
             "log_format": settings.log_format,
         }
         self.db = db
-        self._conn: Connection | None = None
-        self._process: subprocess.Popen[bytes] | None = None
+        self._child: _Child | None = None
         self._lock = threading.Lock()
 
+    def apply_async(self, submissions: list[Submission]) -> Future[list[Result]]:
+        return self._send("apply", submissions, lambda reply: [_result_of(r) for r in reply])
+
     def apply(self, submissions: list[Submission]) -> list[Result]:
-        reply: list[tuple[Any, ...]] = self._call("apply", submissions)
-        return [_result_of(r) for r in reply]
+        return self.apply_async(submissions).result()
 
     def write_repeats(self, pending: list[Repeat]) -> Replayed:
-        replayed: Replayed = self._call("repeats", pending)
+        replayed: Replayed = self._send("repeats", pending).result()
         return replayed
 
     def close(self) -> None:
         with self._lock:
-            conn, process = self._conn, self._process
-            self._conn = self._process = None
-        if conn is not None:
+            child, self._child = self._child, None
+        if child is not None:
             with contextlib.suppress(OSError):  # it may be gone already
-                conn.send(None)
-            conn.close()
-        if process is not None:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                child.conn.send(None)
+            self._stop(child, timeout=30)
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+        child = self._child
+        return child.process.pid if child is not None else None
 
-    def _ensure(self) -> Connection:
-        if self._conn is not None and self._process is not None:
-            if self._process.poll() is None:
-                return self._conn
-            self._discard()
+    @property
+    def in_flight(self) -> int:
+        """Batches sent to the child and not yet answered."""
+        child = self._child
+        return len(child.waiting) if child is not None else 0
+
+    def _send(
+        self, operation: str, payload: Any, convert: Callable[[Any], Any] | None = None
+    ) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self._lock:
+            try:
+                child = self._ensure()
+            except WriterUnavailable as exc:
+                future.set_exception(exc)
+                return future
+            child.waiting.append((future, convert))
+            try:
+                child.conn.send((operation, payload))
+            except OSError:  # it died: its reader fails every waiting batch, this one too
+                child.process.kill()
+        return future
+
+    def _ensure(self) -> _Child:
+        """The running child, or a new one (called under the lock)."""
+        if self._child is not None:
+            if self._child.alive():
+                return self._child
+            if self._child.process.poll() is None:  # its socket failed: end it
+                self._child.process.kill()
+            self._child.process.wait()  # its reader fails what waited, then closes the socket
+            log.warning("intake writer process %s stopped", self._child.process.pid)
+            self._child = None
         ours, theirs = socket.socketpair()
         try:
             process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
@@ -121,35 +167,49 @@ class WriterProcess:
             process.wait()
             conn.close()
             raise WriterUnavailable("the intake writer process did not start")
-        self._conn, self._process = conn, process
+        child = _Child(process, conn)
+        child.reader = threading.Thread(
+            target=self._read, args=(child,), name="alert-writer-replies", daemon=True
+        )
+        child.reader.start()
+        self._child = child
         log.info("intake writer process %s started", process.pid)
-        return conn
+        return child
 
-    def _discard(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-        if self._process is not None:
-            if self._process.poll() is None:
-                self._process.kill()
-            self._process.wait()
-            log.warning("intake writer process %s stopped", self._process.pid)
-        self._conn = self._process = None
-
-    def _call(self, operation: str, payload: Any) -> Any:
-        with self._lock:
-            conn = self._ensure()
+    def _read(self, child: _Child) -> None:
+        """The replies of one child, in order, until it is gone; then every batch still
+        waiting fails (none of them was acknowledged)."""
+        while True:
             try:
-                conn.send((operation, payload))
-                kind, value, events, wakes = conn.recv()
-            except (OSError, EOFError) as exc:
-                self._discard()
-                raise WriterUnavailable("the intake writer process stopped") from exc
-        self._hand_on(events, wakes)
-        if kind == "retry":
-            raise RetryBatch(value)
-        if kind == "error":
-            raise WriterUnavailable(value)
-        return value
+                kind, value, events, wakes = child.conn.recv()
+            except (OSError, EOFError):
+                break
+            future, convert = child.waiting.popleft()
+            self._hand_on(events, wakes)
+            if kind == "retry":
+                future.set_exception(RetryBatch(value))
+            elif kind == "error":
+                future.set_exception(WriterUnavailable(value))
+            else:
+                future.set_result(convert(value) if convert is not None else value)
+        with self._lock:
+            child.gone = True
+            stranded = list(child.waiting)
+            child.waiting.clear()
+        child.conn.close()
+        for future, _ in stranded:
+            future.set_exception(WriterUnavailable("the intake writer process stopped"))
+
+    @staticmethod
+    def _stop(child: _Child, *, timeout: float) -> None:
+        """Wait for the child to end (killed after `timeout`), then for its reader."""
+        try:
+            child.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.process.kill()
+            child.process.wait()
+        if child.reader is not None and child.reader is not threading.current_thread():
+            child.reader.join(timeout=30)
 
     def _hand_on(self, events: list[Any], wakes: list[frozenset[str] | None]) -> None:
         """What the child's commit set off, done here where the browsers and the engine are."""
@@ -194,6 +254,7 @@ def serve_committer(conn: Connection) -> None:
     """The child's loop: one batch in, one reply out, until the parent closes the pipe."""
     from firehouse import logs
     from firehouse.engine import forward_wakes
+    from firehouse.heap import freeze_startup_heap
     from firehouse.web.live import forward_events
 
     config: dict[str, Any] = conn.recv()
@@ -210,6 +271,7 @@ def serve_committer(conn: Connection) -> None:
     forward_events(events.append)  # only SQLite's reach it: PostgreSQL's go by NOTIFY
     if db.is_sqlite:  # on PostgreSQL every engine already hears the commit's NOTIFY
         forward_wakes(wakes.append)
+    freeze_startup_heap()
     conn.send("ready")
     try:
         while True:
