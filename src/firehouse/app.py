@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 from typing import Any
 
@@ -142,13 +141,3 @@ def _add_openapi_route(app: FastAPI) -> None:
     @app.get("/api/v1/openapi.json", include_in_schema=False)
     def openapi(actor: CurrentActor) -> dict[str, Any]:
         return app.openapi()
-
-
-def freeze_startup_heap() -> None:
-    """Keep what start-up built (modules, routes, templates, about 250,000 objects) out of the
-    garbage collector's full passes, which otherwise stall a request for tens of ms now and
-    then. Called once before serving. No collection first: the little garbage start-up leaves
-    costs less memory than a full pass costs start-up time. Collection resumes if start-up had
-    switched it off."""
-    gc.freeze()
-    gc.enable()

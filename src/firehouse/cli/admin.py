@@ -57,7 +57,8 @@ def serve(
 
     import uvicorn
 
-    from firehouse.app import create_app, freeze_startup_heap
+    from firehouse.app import create_app
+    from firehouse.heap import freeze_startup_heap
     from firehouse.web.http import CoalescingHttpToolsProtocol
 
     db = _database(settings)

@@ -64,11 +64,11 @@ class _Request:
     future: Future[list[Outcome]]
 
 
-@dataclass
-class _Cached:
-    digest: str
-    alert_id: int | None
-    status: str
+# An open alert as the last commit left it: (content digest, alert id, status). A plain tuple
+# of plain values, as its key is: the garbage collector stops tracking such tuples, and this
+# cache holds up to MAX_CACHE of them (as objects, each one a survivor that brought on full
+# collections, tens of ms each, on the event loop).
+_Cached = tuple[str, int | None, str]
 
 
 class _Bucket:
@@ -211,7 +211,7 @@ class Intake:
                 for i, d in zip(inputs, digests, strict=True)
                 if i.action != "trigger"
                 or (hit := self._open.get((info.id, i.fingerprint))) is None
-                or hit.digest != d
+                or hit[0] != d
             }
             repeats: list[Outcome] = []
             rest: list[AlertInput] = []
@@ -228,9 +228,7 @@ class Intake:
                 else:
                     pending.count += 1
                     pending.last_seen = now
-                repeats.append(
-                    Outcome(item.fingerprint, cached.alert_id, cached.status, digest, True)
-                )
+                repeats.append(Outcome(item.fingerprint, cached[1], cached[2], digest, True))
         return repeats, rest
 
     # -- the writer
@@ -354,7 +352,7 @@ class Intake:
             for o in outcomes:
                 key = (info.id, o.fingerprint)
                 if o.open and o.status in ("triggered", "acknowledged"):
-                    self._open[key] = _Cached(o.content_hash, o.alert_id, o.status)
+                    self._open[key] = (o.content_hash, o.alert_id, o.status)
                 else:
                     self._open.pop(key, None)
 
