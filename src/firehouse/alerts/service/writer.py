@@ -7,9 +7,9 @@ only itself) and commits once; only then is each request's future resolved: a 2x
 committed, and concurrent requests share one fsync. The committer runs in this thread, or in the
 intake writer process (`writer_process`) so that its work does not take this process's GIL from
 the event loop; that one is pipelined (the next batch is sent while it applies one, at most
-`pipeline_depth` in flight, settled in the order they were sent). Exact repeats of open alerts are counted in memory and written in batches; if
-the alert was resolved meanwhile (by a person, or another instance), the flush replays the
-repeat as a trigger, so no state change is lost.
+`pipeline_depth` in flight, settled in the order they were sent). Exact repeats of open alerts
+are counted in memory and written in batches; if the alert was resolved meanwhile (by a person,
+or another instance), the flush replays the repeat as a trigger, so no state change is lost.
 """
 
 from __future__ import annotations
