@@ -12,16 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from firehouse import clock
 from firehouse.actor import Actor
 from firehouse.alerts.models import Alert, AlertEvent, AlertStatus, Integration, RuleAction
 from firehouse.alerts.service import grouping, routing, silences
+from firehouse.alerts.service.bulk_insert import postgres_insert, sqlite_insert
 from firehouse.alerts.service.inputs import AlertInput, IntegrationInfo, Outcome, capped
-from firehouse.alerts.service.sqlite_insert import sqlite_insert
 from firehouse.alerts.service.storm import StormState
 from firehouse.incidents.models import OPEN_STATUSES, Incident
 from firehouse.incidents.service.timeline import append_entry
@@ -296,15 +295,16 @@ def _insert_planned(
     session = batch.session
     plans = list(planned.values())
     if session.get_bind().dialect.name == "postgresql":
-        statement: Any = (
-            pg_insert(ALERTS)
-            .on_conflict_do_nothing(
-                index_elements=[Alert.integration_id, Alert.fingerprint],
-                index_where=Alert.resolved_at.is_(None),
+        ids = dict(
+            postgres_insert(
+                session,
+                ALERTS,
+                [p.row for p in plans],
+                returning="fingerprint, id",
+                # the partial unique index of open alerts (uq_alerts_open_fingerprint)
+                on_conflict="(integration_id, fingerprint) WHERE resolved_at IS NULL DO NOTHING",
             )
-            .returning(Alert.id, Alert.fingerprint)
         )
-        ids = {fp: i for i, fp in session.execute(statement, [p.row for p in plans]).all()}
     else:
         ids = dict(sqlite_insert(session, ALERTS, [p.row for p in plans], "fingerprint, id"))
     events = []
@@ -341,7 +341,7 @@ def _insert_planned(
         if session.get_bind().dialect.name == "sqlite":
             sqlite_insert(session, EVENTS, events)
         else:
-            session.execute(insert(EVENTS), events)
+            postgres_insert(session, EVENTS, events)
         _announce(session)
 
 

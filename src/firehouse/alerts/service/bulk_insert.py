@@ -1,6 +1,7 @@
-"""Many rows into SQLite through the driver in one statement: the ORM's per-row bookkeeping is
-what a storm of new alerts costs. Values pass through each column's own bind processor, so they
-are stored exactly as the ORM would store them."""
+"""Many rows in one statement, straight through the driver: the ORM's per-row bookkeeping, and
+on PostgreSQL psycopg re-reading SQLAlchemy's long multi-row INSERT text for its placeholders,
+are what a storm of new alerts costs. Values pass through each column's own bind processor (JSON
+written by orjson), so they are stored as the ORM would store them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, Column, Table
 from sqlalchemy.orm import Session
 
 from firehouse.db import UTCDateTime
@@ -82,3 +83,58 @@ def sqlite_insert(
         return found
     finally:
         cursor.close()
+
+
+def postgres_insert(
+    session: Session,
+    table: Table,
+    rows: list[dict[str, Any]],
+    *,
+    returning: str = "",
+    on_conflict: str = "",
+) -> list[tuple[Any, ...]]:
+    """Insert rows as one array per column, unnested by the server: the statement's text is
+    the same whatever the number of rows, so psycopg reads it once per process, not once per
+    batch (for a storm's 3,000-row INSERT that reading was half the writer's time).
+    `on_conflict` follows ON CONFLICT, `returning` follows RETURNING; both come from our code,
+    never from a sender."""
+    connection = session.connection()
+    names = list(rows[0])
+    columns = [_postgres_column(table.c[name], connection.dialect) for name in names]
+    arrays = [
+        [row[name] if convert is None else convert(row[name]) for row in rows]
+        for name, (_, _, convert) in zip(names, columns, strict=True)
+    ]
+    quoted = ", ".join(f'"{n}"' for n in names)
+    selected = ", ".join(f'u."{n}"{cast}' for n, (_, cast, _) in zip(names, columns, strict=True))
+    unnested = ", ".join(f"%s::{sql_type}[]" for sql_type, _, _ in columns)
+    # names and types come from our own table metadata, values are bound
+    statement = (
+        f'INSERT INTO "{table.name}" ({quoted}) SELECT {selected} '  # noqa: S608
+        f"FROM unnest({unnested}) AS u({quoted})"
+    )
+    if on_conflict:
+        statement += f" ON CONFLICT {on_conflict}"
+    if returning:
+        statement += f" RETURNING {returning}"
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement, arrays)
+        return list(cursor.fetchall()) if returning else []
+    finally:
+        cursor.close()
+
+
+def _postgres_column(column: Column[Any], dialect: Any) -> tuple[str, str, Any]:
+    """(array element type, cast in the select list, value converter) for one column. JSON
+    travels as text and is cast back, as the ORM's own parameter would be."""
+    kind = column.type
+    if isinstance(kind, JSON):
+        # None is JSON's null unless the column says SQL NULL, as the ORM stores it
+        none = None if kind.none_as_null else "null"
+        return (
+            "text",
+            f"::{kind.compile(dialect=dialect)}",
+            lambda value: none if value is None else json_text(value),
+        )
+    return kind.compile(dialect=dialect), "", kind.bind_processor(dialect)
