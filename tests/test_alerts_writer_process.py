@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -151,28 +152,35 @@ def test_its_commits_reach_open_pages_and_wake_the_engine(
         engine.stop()
 
 
-def test_a_writer_that_dies_mid_batch_answers_503_and_the_next_batch_gets_a_new_one(
-    client: TestClient, live_database: Database
-) -> None:
-    _, key = make_integration(live_database)
-    assert post(client, key, "before").status_code == 200
+def in_flight(writer: WriterProcess, batches: int) -> bool:
+    return writer.in_flight == batches
+
+
+def sent_to_a_stopped_writer(
+    client: TestClient, key: str, instances: list[str], then: signal.Signals
+) -> dict[str, int]:
+    """Stop the writer process, post one alert per instance, each from a thread of its own and
+    each only once the one before is in flight (sent to the writer, unanswered), then send the
+    writer `then`; the answers by instance."""
     writer = writer_of(client)
-    first = writer.pid
-    assert first is not None
-    os.kill(first, signal.SIGSTOP)  # it takes the next batch off the pipe, never answers
-    answers: list[int] = []
-    sender = threading.Thread(target=lambda: answers.append(post(client, key, "lost").status_code))
-    sender.start()
+    assert writer.pid is not None
+    os.kill(writer.pid, signal.SIGSTOP)
+    answers: dict[str, int] = {}
+
+    def send(instance: str) -> None:
+        answers[instance] = post(client, key, instance).status_code
+
+    senders = [threading.Thread(target=send, args=(n,)) for n in instances]
     try:
-        wait_for(lambda: writer.in_flight == 1, "the batch to be handed to the writer process")
+        for sent, sender in enumerate(senders, start=1):
+            sender.start()
+            wait_for(partial(in_flight, writer, sent), f"batch {sent} to be sent to the writer")
+        assert answers == {}  # none is acknowledged before it is committed
     finally:
-        os.kill(first, signal.SIGKILL)
-    sender.join(timeout=30)
-    assert answers == [503]  # not acknowledged: the sender retries
-    assert "lost" not in stored(live_database)
-    assert post(client, key, "lost").status_code == 200  # the retry, on a new process
-    assert writer.pid not in (None, first)
-    assert stored(live_database) == {"before", "lost"}
+        os.kill(writer.pid, then)
+    for sender in senders:
+        sender.join(timeout=30)
+    return answers
 
 
 def test_the_next_batch_is_sent_while_the_writer_still_applies_one(
@@ -182,56 +190,25 @@ def test_the_next_batch_is_sent_while_the_writer_still_applies_one(
     answered for itself once the writer gets on with them."""
     _, key = make_integration(live_database)
     assert post(client, key, "before").status_code == 200
-    writer = writer_of(client)
-    assert writer.pid is not None
-    os.kill(writer.pid, signal.SIGSTOP)
-    answers: dict[str, int] = {}
-    senders = [
-        threading.Thread(target=lambda n=n: answers.update({n: post(client, key, n).status_code}))
-        for n in ("first", "second")
-    ]
-    try:
-        senders[0].start()
-        wait_for(lambda: writer.in_flight == 1, "the first batch to be sent")
-        senders[1].start()
-        wait_for(lambda: writer.in_flight == 2, "the second batch to be sent behind it")
-        assert answers == {}  # neither is acknowledged before it is committed
-    finally:
-        os.kill(writer.pid, signal.SIGCONT)
-    for sender in senders:
-        sender.join(timeout=30)
+    answers = sent_to_a_stopped_writer(client, key, ["first", "second"], signal.SIGCONT)
     assert answers == {"first": 200, "second": 200}
     assert stored(live_database) == {"before", "first", "second"}
-    assert writer.in_flight == 0
+    assert writer_of(client).in_flight == 0
 
 
-def test_every_batch_in_flight_when_the_writer_dies_answers_503(
+def test_a_writer_that_dies_fails_every_batch_in_flight_and_the_next_gets_a_new_one(
     client: TestClient, live_database: Database
 ) -> None:
     _, key = make_integration(live_database)
     assert post(client, key, "before").status_code == 200
-    writer = writer_of(client)
-    first = writer.pid
-    assert first is not None
-    os.kill(first, signal.SIGSTOP)
-    answers: list[int] = []
-    senders = [
-        threading.Thread(target=lambda n=n: answers.append(post(client, key, n).status_code))
-        for n in ("lost-1", "lost-2")
-    ]
-    try:
-        senders[0].start()
-        wait_for(lambda: writer.in_flight == 1, "the first batch to be sent")
-        senders[1].start()
-        wait_for(lambda: writer.in_flight == 2, "the second batch to be sent")
-    finally:
-        os.kill(first, signal.SIGKILL)
-    for sender in senders:
-        sender.join(timeout=30)
-    assert answers == [503, 503]
+    first = writer_of(client).pid
+    answers = sent_to_a_stopped_writer(client, key, ["lost-1", "lost-2"], signal.SIGKILL)
+    assert answers == {"lost-1": 503, "lost-2": 503}  # not acknowledged: the senders retry
     assert stored(live_database) == {"before"}
-    assert post(client, key, "lost-1").status_code == 200
-    assert writer.pid not in (None, first)
+    assert post(client, key, "lost-1").status_code == 200  # the retries, on a new process
+    assert post(client, key, "lost-2").status_code == 200
+    assert writer_of(client).pid not in (None, first)
+    assert stored(live_database) == {"before", "lost-1", "lost-2"}
 
 
 def test_closing_stops_the_writer_process(settings: Settings, live_database: Database) -> None:
