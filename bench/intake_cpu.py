@@ -106,6 +106,7 @@ async def main() -> None:
     from firehouse.actor import Actor
     from firehouse.alerts.service import integrations
     from firehouse.app import create_app, make_database, prepare_database
+    from firehouse.heap import freeze_startup_heap
     from firehouse.settings import Settings
 
     workdir = tempfile.mkdtemp(prefix="fh-bench-intake-cpu-")
@@ -121,6 +122,7 @@ async def main() -> None:
             session, actor=Actor.system("bench"), name="bench", type="alertmanager"
         ).key
     app = create_app(settings, database=db)
+    freeze_startup_heap()  # as `firehouse serve` does before it listens
     rng = random.Random(7)
     pool = [f"pool-{i}" for i in range(1000)]
     batches = max(args.requests // 50, 40)

@@ -30,12 +30,13 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from firehouse.actor import Actor
-from firehouse.app import create_app, freeze_startup_heap
+from firehouse.app import create_app
 from firehouse.auth import service as auth
 from firehouse.auth.models import TokenScope
 from firehouse.bootstrap import ensure_defaults
 from firehouse.clock import FrozenClock
 from firehouse.db import Database
+from firehouse.heap import freeze_startup_heap
 from firehouse.incidents import service as incidents
 from firehouse.incidents.service.lifecycle import Declaration
 from firehouse.people import service as people
