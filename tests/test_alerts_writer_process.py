@@ -21,7 +21,10 @@ from sqlalchemy import select
 
 from firehouse.actor import Actor
 from firehouse.alerts import service as alerts
-from firehouse.alerts.models import Alert
+from firehouse.alerts.models import Alert, Integration
+from firehouse.alerts.service import integrations
+from firehouse.alerts.service.committer import Submission
+from firehouse.alerts.service.inputs import AlertInput
 from firehouse.alerts.service.writer_process import WriterProcess
 from firehouse.app import create_app
 from firehouse.db import Database
@@ -209,6 +212,42 @@ def test_a_writer_that_dies_fails_every_batch_in_flight_and_the_next_gets_a_new_
     assert post(client, key, "lost-2").status_code == 200
     assert writer_of(client).pid not in (None, first)
     assert stored(live_database) == {"before", "lost-1", "lost-2"}
+
+
+def test_a_batch_that_cannot_be_sent_fails_alone_and_later_replies_stay_matched(
+    settings: Settings, live_database: Database
+) -> None:
+    """Replies are matched to batches by order: a batch that never reached the writer (it would
+    not pickle) must not take a place in that order."""
+    iid, _ = make_integration(live_database)
+    with live_database.session(write=False) as session:
+        integration = session.get(Integration, iid)
+        assert integration is not None
+        info = integrations.info(integration)
+
+    def submission(fingerprint: str, raw: Any = None) -> Submission:
+        item = AlertInput(fingerprint=fingerprint, action="trigger", summary=fingerprint, raw=raw)
+        return Submission(info, [item])
+
+    writer = WriterProcess(settings, live_database)
+    try:
+        [first] = writer.apply([submission("one")])
+        assert not isinstance(first, BaseException)
+        broken = writer.apply_async([submission("two", raw=threading.Lock())])
+        with pytest.raises(TypeError):
+            broken.result(timeout=30)
+        [third] = writer.apply([submission("three")])
+        assert not isinstance(third, BaseException)
+        assert [o.fingerprint for o in third] == ["three"]
+        assert writer.in_flight == 0
+    finally:
+        writer.close()
+    assert stored_fingerprints(live_database) == {"one", "three"}
+
+
+def stored_fingerprints(database: Database) -> set[str]:
+    with database.session(write=False) as session:
+        return set(session.scalars(select(Alert.fingerprint)))
 
 
 def test_closing_stops_the_writer_process(settings: Settings, live_database: Database) -> None:

@@ -118,17 +118,22 @@ class WriterProcess:
         self, operation: str, payload: Any, convert: Callable[[Any], Any] | None = None
     ) -> Future[Any]:
         future: Future[Any] = Future()
+        failed: Exception | None = None
         with self._lock:
             try:
                 child = self._ensure()
-            except WriterUnavailable as exc:
-                future.set_exception(exc)
-                return future
-            child.waiting.append((future, convert))
-            try:
-                child.conn.send((operation, payload))
-            except OSError:  # it died: its reader fails every waiting batch, this one too
-                child.process.kill()
+                child.waiting.append((future, convert))
+                try:
+                    child.conn.send((operation, payload))
+                except OSError:  # it died: its reader fails every waiting batch, this one too
+                    child.process.kill()
+                except Exception:  # not sent at all (it would not pickle): this one only
+                    child.waiting.pop()
+                    raise
+            except Exception as exc:
+                failed = exc
+        if failed is not None:  # settled outside the lock: its callback may send again
+            future.set_exception(failed)
         return future
 
     def _ensure(self) -> _Child:
