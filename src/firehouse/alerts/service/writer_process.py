@@ -189,14 +189,26 @@ class WriterProcess:
                 kind, value, events, wakes = child.conn.recv()
             except (OSError, EOFError):
                 break
+            except Exception:  # a reply that does not read back: trust nothing after it
+                log.exception("unreadable reply from the intake writer process")
+                child.process.kill()
+                break
             future, convert = child.waiting.popleft()
-            self._hand_on(events, wakes)
+            try:  # committed either way; the engine finds its work on its next round
+                self._hand_on(events, wakes)
+            except Exception:
+                log.exception("could not hand on what the intake writer's commit set off")
             if kind == "retry":
                 future.set_exception(RetryBatch(value))
             elif kind == "error":
                 future.set_exception(WriterUnavailable(value))
             else:
-                future.set_result(convert(value) if convert is not None else value)
+                try:
+                    result = convert(value) if convert is not None else value
+                except Exception as exc:
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
         with self._lock:
             child.gone = True
             stranded = list(child.waiting)
