@@ -75,10 +75,11 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                extra = [(b"x-request-id", request_id.encode())]
-                existing = {k.lower() for k, _ in message.get("headers", [])}
-                extra += [h for h in SECURITY_HEADERS if h[0] not in existing]
-                message["headers"] = list(message.get("headers", [])) + extra
+                headers = list(message.get("headers", []))
+                existing = {k.lower() for k, _ in headers}
+                headers.append((b"x-request-id", request_id.encode()))
+                headers += [h for h in SECURITY_HEADERS if h[0] not in existing]
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -87,16 +88,17 @@ class RequestContext:
             status = 413
             await _too_large(send, request_id, self.max_body_bytes)
         finally:
-            log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "ms": round((time.perf_counter() - started) * 1000, 2),
-                    "client": (scope.get("client") or ("-",))[0],
-                },
-            )
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                        "client": (scope.get("client") or ("-",))[0],
+                    },
+                )
             request_id_var.reset(token)
 
 
