@@ -11,7 +11,6 @@ from starlette.types import Receive, Scope, Send
 
 from firehouse import __version__, bootstrap
 from firehouse.alerts import fastpath
-from firehouse.alerts.fastpath import IntakeFront
 from firehouse.api import errors
 from firehouse.api.deps import CurrentActor  # module level: FastAPI resolves the annotation here
 from firehouse.api.middleware import RequestContext
@@ -27,7 +26,7 @@ class FirehouseApp(FastAPI):
     middleware stack: most are repeats answered from memory, and the stack's layers cost more
     than the answer."""
 
-    intake_front: IntakeFront | None = None
+    intake_front: fastpath.IntakeFront | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         front = self.intake_front
@@ -67,7 +66,7 @@ def create_app(
     *,
     database: Database | None = None,
     clock: Clock | None = None,
-) -> FastAPI:
+) -> FirehouseApp:
     from firehouse.alerts import api as alerts_api
     from firehouse.alerts import compat as alerts_compat
     from firehouse.alerts import pages as alerts_pages
@@ -106,7 +105,7 @@ def create_app(
     app.state.templates = pages.make_templates(WEB_DIR / "templates")
     errors.install(app)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
-    app.intake_front = IntakeFront(app, max_body_bytes=settings.max_body_bytes)
+    app.intake_front = fastpath.IntakeFront(app, max_body_bytes=settings.max_body_bytes)
     for router in (
         health.router,
         auth_api.router,
