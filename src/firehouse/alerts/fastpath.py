@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from firehouse.alerts import compat
 from firehouse.api import errors
-from firehouse.api.middleware import BodyTooLarge, RequestContext
+from firehouse.api.middleware import RequestContext
 
 Handler = Callable[..., Awaitable[Response]]
 Call = tuple[Handler, dict[str, Any]]
@@ -65,7 +65,7 @@ class IntakeFront:
     async def _answer(scope: Scope, receive: Receive, send: Send) -> None:
         handler, params = scope[_SCOPE_KEY]
         chunks = []
-        while True:
+        while True:  # past the limit, RequestContext's receive raises and answers 413
             message = await receive()
             if message["type"] != "http.request":
                 return  # the sender hung up before its body arrived
@@ -75,8 +75,6 @@ class IntakeFront:
         request = _Received(scope, b"".join(chunks))
         try:
             response = await handler(request, **params)
-        except BodyTooLarge:
-            raise  # RequestContext answers 413
         except Exception:
             response = errors.unhandled(request)
         await response(scope, receive, send)
