@@ -5,6 +5,7 @@ written by orjson), so they are stored as the ORM would store them."""
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from typing import Any
@@ -127,6 +128,7 @@ def postgres_insert(
         cursor.close()
 
 
+@functools.cache  # the same few columns every batch: their types compiled once per process
 def _postgres_column(column: Column[Any], dialect: Any) -> tuple[str, str, Any]:
     """(array element type, cast in the select list, value converter) for one column. JSON
     travels as text and is cast back, as the ORM's own parameter would be."""
