@@ -96,12 +96,20 @@ class WriterProcess:
         return replayed
 
     def close(self) -> None:
+        """Ask the child to end (killed after 30 s), then wait for its reader to finish."""
         with self._lock:
             child, self._child = self._child, None
-        if child is not None:
-            with contextlib.suppress(OSError):  # it may be gone already
-                child.conn.send(None)
-            self._stop(child, timeout=30)
+        if child is None:
+            return
+        with contextlib.suppress(OSError):  # it may be gone already
+            child.conn.send(None)
+        try:
+            child.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.process.kill()
+            child.process.wait()
+        if child.reader is not None:
+            child.reader.join(timeout=30)
 
     @property
     def pid(self) -> int | None:
@@ -216,17 +224,6 @@ class WriterProcess:
         child.conn.close()
         for future, _ in stranded:
             future.set_exception(WriterUnavailable("the intake writer process stopped"))
-
-    @staticmethod
-    def _stop(child: _Child, *, timeout: float) -> None:
-        """Wait for the child to end (killed after `timeout`), then for its reader."""
-        try:
-            child.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            child.process.kill()
-            child.process.wait()
-        if child.reader is not None and child.reader is not threading.current_thread():
-            child.reader.join(timeout=30)
 
     def _hand_on(self, events: list[Any], wakes: list[frozenset[str] | None]) -> None:
         """What the child's commit set off, done here where the browsers and the engine are."""
