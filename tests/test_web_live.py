@@ -25,13 +25,16 @@ def base_url(app: Any) -> Iterator[str]:
         yield url
 
 
-def _events_after(
-    base_url: str, who: Person, change: Any, seconds: float = 2.0
+def _events_until(
+    base_url: str, who: Person, change: Any, last_id: int, seconds: float = 60.0
 ) -> list[dict[str, Any]]:
-    """Subscribe as `who`, make `change()` once connected, collect events until the stream ends."""
+    """Subscribe as `who`, make `change()` once connected, and collect events up to and
+    including the one about incident `last_id`. Events arrive in commit order, so anything
+    `change()` published before that one has arrived by then. The stream's own limit only
+    ends a test whose event never comes."""
     received: list[dict[str, Any]] = []
     with (
-        httpx.Client(base_url=base_url, headers=who.headers, timeout=10) as http,
+        httpx.Client(base_url=base_url, headers=who.headers, timeout=seconds + 10) as http,
         http.stream("GET", f"/events?seconds={seconds}") as stream,
     ):
         assert stream.status_code == 200
@@ -44,6 +47,8 @@ def _events_after(
         for line in lines:
             if line.startswith("data: "):
                 received.append(json.loads(line[6:]))
+                if received[-1].get("id") == last_id:
+                    break
     return received
 
 
@@ -66,8 +71,8 @@ def test_a_status_change_reaches_a_subscribed_browser(
     def acknowledge() -> None:
         _api(base_url, responder, "POST", "/api/v1/incidents/INC-1/acknowledge")
 
-    events = _events_after(base_url, viewer, acknowledge)
-    assert {"topic": "incident", "id": created["id"]} in events
+    events = _events_until(base_url, viewer, acknowledge, last_id=created["id"])
+    assert events[-1:] == [{"topic": "incident", "id": created["id"]}]
 
 
 def test_restricted_incidents_reach_only_those_who_may_see_them(
@@ -85,13 +90,13 @@ def test_restricted_incidents_reach_only_those_who_may_see_them(
         _api(base_url, insider, "POST", f"/api/v1/incidents/{secret['reference']}/acknowledge")
         _api(base_url, insider, "POST", f"/api/v1/incidents/{public['reference']}/acknowledge")
 
-    outside = _events_after(base_url, outsider, change_both)
+    outside = _events_until(base_url, outsider, change_both, last_id=public["id"])
     assert [e["id"] for e in outside] == [public["id"]]
 
     def change_secret() -> None:
         _api(base_url, insider, "POST", f"/api/v1/incidents/{secret['reference']}/mitigate")
 
-    inside = _events_after(base_url, insider, change_secret)
+    inside = _events_until(base_url, insider, change_secret, last_id=secret["id"])
     assert [e["id"] for e in inside] == [secret["id"]]
 
 
