@@ -10,7 +10,12 @@ Starts `firehouse serve` and `prometheus-alertmanager` on loopback ports and dri
 
 1. single: one alert a request, 90% repeats of 1,000 open alerts, 10% new;
 2. batch: 100 alerts a request, the same mix;
-3. storm: 100 alerts a request, every one new.
+3. storm: 100 alerts a request, every one new;
+4. paced storm: the storm's requests sent at a fixed rate (--paced-rate alerts/s, 5,000 by
+   default) by a Python load generator, whatever the answers' pace. The first three loads are
+   closed loops that saturate the target, so their latency is only connections over
+   throughput (Little's law); this one shows the latency a storm at the target rate sees. It is
+   timed from when each request was due, so a stall counts in full.
 
 Prints alerts/s, p50 and p99 latency per target and the firehouse/Alertmanager ratio. Targets
 (issue 3, SQLite): single >= 0.25x, batch >= 0.5x, storm >= 5,000 new alerts/s durable, p99
@@ -20,6 +25,7 @@ alerts in memory."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
@@ -186,6 +192,62 @@ def script(workdir: Path, name: str, per_request: int, repeat_share: float) -> P
     return path
 
 
+def paced_storm(url: str, headers: dict[str, str], rate: int, seconds: int) -> Result:
+    """Open loop: a request of 100 new alerts every 100/rate s, each timed from when it was
+    due. Counts non-2xx answers and failures as errors."""
+    per_request = 100
+    every = per_request / rate
+    count = max(1, round(seconds / every))
+    bodies = [
+        json.dumps(
+            [
+                {
+                    "labels": {
+                        "alertname": "Bench",
+                        "service": "bench",
+                        "severity": "warning",
+                        "instance": f"paced-{n}-{i}",
+                    },
+                    "annotations": {"summary": f"bench alert paced-{n}-{i}"},
+                }
+                for i in range(per_request)
+            ]
+        ).encode()
+        for n in range(count)
+    ]
+
+    async def drive() -> tuple[list[float], int, float]:
+        latencies: list[float] = []
+        errors = 0
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(headers=headers, timeout=30, limits=limits) as http:
+            loop = asyncio.get_running_loop()
+            start = loop.time() + 0.1
+
+            async def one(n: int) -> None:
+                nonlocal errors
+                due = start + n * every
+                await asyncio.sleep(max(0.0, due - loop.time()))
+                try:
+                    response = await http.post(url, content=bodies[n])
+                    if response.status_code >= 300:
+                        errors += 1
+                except httpx.HTTPError:
+                    errors += 1
+                latencies.append(loop.time() - due)
+
+            await asyncio.gather(*(one(n) for n in range(count)))
+            return latencies, errors, loop.time() - start
+
+    latencies, errors, took = asyncio.run(drive())
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    return Result(count / took, pct(0.50), pct(0.99), errors)
+
+
 def postgres_url(name: str) -> str:
     from sqlalchemy import create_engine, text
 
@@ -209,6 +271,12 @@ def main() -> None:
         type=float,
         default=0.9,
         help="share of alerts that repeat an open one in the single and batch loads",
+    )
+    parser.add_argument(
+        "--paced-rate",
+        type=int,
+        default=5000,
+        help="new alerts/s offered by the paced storm (the issue's storm target)",
     )
     parser.add_argument(
         "--intake-writer",
@@ -293,6 +361,11 @@ def main() -> None:
                 result = run_wrk(base, wrk_headers, lua, args.seconds, args.connections)
                 results[(name, target)] = result
                 time.sleep(1)
+        for target, (base, headers) in targets.items():
+            results[("paced", target)] = paced_storm(
+                f"{base}/api/v2/alerts", headers, args.paced_rate, args.seconds
+            )
+            time.sleep(1)
     backend = "PostgreSQL" if args.postgres else "SQLite"
     print(
         f"\nAlert intake, firehouse on {backend} (intake writer: {args.intake_writer}) vs "
@@ -301,15 +374,23 @@ def main() -> None:
     )
     print("| load | target | alerts/s | p50 ms | p99 ms | non-2xx | ratio |")
     print("|---|---|---:|---:|---:|---:|---:|")
-    for name, per_request, _ in loads:
+    rows = [(name, name, per_request) for name, per_request, _ in loads]
+    rows.append(("paced", f"storm at {args.paced_rate:,}/s", 100))
+    for name, label, per_request in rows:
         am = results[(name, "alertmanager")]
         for target in targets:
             r = results[(name, target)]
             ratio = (r.requests_per_s / am.requests_per_s) if am.requests_per_s else 0.0
             print(
-                f"| {name} | {target} | {r.requests_per_s * per_request:,.0f} | "
+                f"| {label} | {target} | {r.requests_per_s * per_request:,.0f} | "
                 f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
-                + (f"{ratio:.2f}x |" if target == "firehouse" else "1.00x |")
+                + (
+                    "paced |"  # both answer the offered rate; compare their latencies
+                    if name == "paced"
+                    else f"{ratio:.2f}x |"
+                    if target == "firehouse"
+                    else "1.00x |"
+                )
             )
     print(json.dumps({f"{k[0]}/{k[1]}": vars(v) for k, v in results.items()}), file=sys.stderr)
     shutil.rmtree(workdir, ignore_errors=True)
