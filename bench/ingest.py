@@ -6,7 +6,7 @@
 
 Starts `firehouse serve` and `prometheus-alertmanager` on loopback ports and drives each with
 `wrk` (Debian package `wrk`; Lua scripts generate the alerts) posting Alertmanager's own API,
-`POST /api/v2/alerts`, which both serve. Three loads, each for --seconds:
+`POST /api/v2/alerts`, which both serve. Four loads, each for --seconds (--loads picks some):
 
 1. single: one alert a request, 90% repeats of 1,000 open alerts, 10% new;
 2. batch: 100 alerts a request, the same mix;
@@ -273,6 +273,11 @@ def main() -> None:
         help="share of alerts that repeat an open one in the single and batch loads",
     )
     parser.add_argument(
+        "--loads",
+        default="single,batch,storm,paced",
+        help="which loads to run, comma-separated, in this order",
+    )
+    parser.add_argument(
         "--paced-rate",
         type=int,
         default=5000,
@@ -330,7 +335,15 @@ def main() -> None:
         "alertmanager": (f"http://127.0.0.1:{am_port}", {"Content-Type": "application/json"}),
     }
     share = args.repeat_share
-    loads = [("single", 1, share), ("batch", 100, share), ("storm", 100, 0.0)]
+    chosen = [name.strip() for name in args.loads.split(",") if name.strip()]
+    unknown = set(chosen) - {"single", "batch", "storm", "paced"}
+    if unknown:
+        raise SystemExit(f"--loads: unknown {', '.join(sorted(unknown))}")
+    loads = [
+        load
+        for load in [("single", 1, share), ("batch", 100, share), ("storm", 100, 0.0)]
+        if load[0] in chosen
+    ]
     results: dict[tuple[str, str], Result] = {}
     with (
         running(
@@ -361,7 +374,7 @@ def main() -> None:
                 result = run_wrk(base, wrk_headers, lua, args.seconds, args.connections)
                 results[(name, target)] = result
                 time.sleep(1)
-        for target, (base, headers) in targets.items():
+        for target, (base, headers) in targets.items() if "paced" in chosen else ():
             results[("paced", target)] = paced_storm(
                 f"{base}/api/v2/alerts", headers, args.paced_rate, args.seconds
             )
@@ -375,7 +388,8 @@ def main() -> None:
     print("| load | target | alerts/s | p50 ms | p99 ms | non-2xx | ratio |")
     print("|---|---|---:|---:|---:|---:|---:|")
     rows = [(name, name, per_request) for name, per_request, _ in loads]
-    rows.append(("paced", f"storm at {args.paced_rate:,}/s", 100))
+    if "paced" in chosen:
+        rows.append(("paced", f"storm at {args.paced_rate:,}/s", 100))
     for name, label, per_request in rows:
         am = results[(name, "alertmanager")]
         for target in targets:
