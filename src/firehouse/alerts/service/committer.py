@@ -11,13 +11,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.util import identity_key
 
 from firehouse.alerts.models import Alert
 from firehouse.alerts.service.inputs import AlertInput, IntegrationInfo, Outcome
-from firehouse.alerts.service.intake import ALERTS, Batch, apply_inputs
+from firehouse.alerts.service.intake import ALERTS, Batch, apply_inputs, select_open
 from firehouse.db import Database
 
 log = logging.getLogger("firehouse.alerts")
@@ -131,15 +131,13 @@ def _write_repeats(batch: Batch, pending: list[Repeat], *, replay: bool) -> Repl
     for integration_id, reps in by_integration.items():
         for start in range(0, len(reps), 500):
             chunk = reps[start : start + 500]
+            query, entity = select_open(
+                session, integration_id, [r.item.fingerprint for r in chunk]
+            )
+            columns = (entity.id, entity.fingerprint, entity.content_hash)
             current = {
                 fp: (alert_id, digest)
-                for alert_id, fp, digest in session.execute(
-                    select(Alert.id, Alert.fingerprint, Alert.content_hash).where(
-                        Alert.integration_id == integration_id,
-                        Alert.fingerprint.in_([r.item.fingerprint for r in chunk]),
-                        Alert.resolved_at.is_(None),
-                    )
-                ).all()
+                for alert_id, fp, digest in session.execute(query.with_only_columns(*columns))
             }
             updates = []
             stale = []
