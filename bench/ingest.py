@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from intake_cpu import alert  # the alert the Lua script sends, in Python
 
 PY = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,18 +161,7 @@ def run_wrk(
 
 
 def warm_pool(url: str, headers: dict[str, str]) -> None:
-    alerts = [
-        {
-            "labels": {
-                "alertname": "Bench",
-                "service": "bench",
-                "severity": "warning",
-                "instance": f"pool-{i}",
-            },
-            "annotations": {"summary": f"bench alert pool-{i}"},
-        }
-        for i in range(POOL)
-    ]
+    alerts = [alert(f"pool-{i}") for i in range(POOL)]
     with httpx.Client(timeout=60) as http:
         for start in range(0, POOL, 100):
             response = http.post(url, json=alerts[start : start + 100], headers=headers)
@@ -199,20 +189,7 @@ def paced_storm(url: str, headers: dict[str, str], rate: int, seconds: int) -> R
     every = per_request / rate
     count = max(1, round(seconds / every))
     bodies = [
-        json.dumps(
-            [
-                {
-                    "labels": {
-                        "alertname": "Bench",
-                        "service": "bench",
-                        "severity": "warning",
-                        "instance": f"paced-{n}-{i}",
-                    },
-                    "annotations": {"summary": f"bench alert paced-{n}-{i}"},
-                }
-                for i in range(per_request)
-            ]
-        ).encode()
+        json.dumps([alert(f"paced-{n}-{i}") for i in range(per_request)]).encode()
         for n in range(count)
     ]
 
