@@ -136,6 +136,41 @@ def test_run_an_incident_from_declaration_to_closure_in_chromium(
     api.close()
 
 
+def test_a_page_catches_up_when_its_live_stream_reconnects(
+    base_url: str, browser: Any, make_person: MakePerson
+) -> None:
+    """A change made while the page had no stream (a server restart, a network blip, the
+    stream's five-minute end) was sent to nobody; the page shows it once it reconnects."""
+    rita = make_person("rita", Role.responder)
+    api = httpx.Client(base_url=base_url, headers=rita.headers, timeout=30)
+    api.post("/api/v1/incidents", json={"title": "Checkout is failing", "severity": "SEV2"})
+    page = _log_in(browser, base_url, "rita")
+    streams: list[str] = []
+
+    def stream(route: Any) -> None:
+        streams.append(route.request.url)
+        if len(streams) == 1:  # the first stream ends at once, as a restarting server's does
+            route.fulfill(
+                status=200,
+                headers={"Content-Type": "text/event-stream"},
+                body="retry: 200\n: connected\n\n",
+            )
+            return
+        if len(streams) == 2:  # the change is made before the browser is subscribed again
+            api.post("/api/v1/incidents/INC-1/acknowledge").raise_for_status()
+        route.continue_()
+
+    page.route("**/events*", stream)
+    page.goto(f"{base_url}/incidents/INC-1")
+    page.evaluate("window.__notReloaded = true")
+    # a reconnection, up to a second of jitter and a page fetch: generous on a loaded machine
+    status = page.locator("#incident-status")
+    playwright_sync.expect(status).to_have_text("acknowledged", timeout=20_000)
+    assert page.evaluate("window.__notReloaded") is True
+    assert len(streams) >= 2
+    api.close()
+
+
 def test_a_viewer_sees_everything_and_can_change_nothing(
     base_url: str, browser: Any, make_person: MakePerson
 ) -> None:

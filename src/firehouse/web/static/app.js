@@ -67,7 +67,18 @@ function connectLive() {
     for (const t of liveTopics(el)) topics.add(t.split(":")[0]);
   }
   for (const topic of topics) source.addEventListener(topic, onLiveEvent);
-  source.addEventListener("open", () => document.body.setAttribute("data-live-connected", "true"));
+  // The stream ends every few minutes and with every server restart; what changed while it was
+  // down was sent to nobody. So each reconnection refreshes every live part of the page once,
+  // a tab or so at a time (the jitter) when a restart reconnects them all together.
+  let opened = false;
+  source.addEventListener("open", () => {
+    document.body.setAttribute("data-live-connected", "true");
+    if (opened) {
+      for (const el of document.querySelectorAll("[data-live][id]")) wanted.add(el.id);
+      if (wanted.size && !pending) pending = setTimeout(flush, 150 + Math.random() * 1000);
+    }
+    opened = true;
+  });
 }
 
 // Markdown preview: the server renders (and sanitizes) exactly what the timeline will show.
