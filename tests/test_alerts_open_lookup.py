@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from firehouse.alerts.models import Alert
-from firehouse.alerts.service.intake import select_open
+from firehouse.alerts.service.lookup import select_open
 from firehouse.db import Database
 from tests.alerts_helpers import make_integration
 from tests.test_alerts_bulk_insert import insert, row

@@ -17,7 +17,8 @@ from sqlalchemy.orm.util import identity_key
 
 from firehouse.alerts.models import Alert
 from firehouse.alerts.service.inputs import AlertInput, IntegrationInfo, Outcome
-from firehouse.alerts.service.intake import ALERTS, Batch, apply_inputs, select_open
+from firehouse.alerts.service.intake import ALERTS, Batch, apply_inputs
+from firehouse.alerts.service.lookup import select_open
 from firehouse.db import Database
 
 log = logging.getLogger("firehouse.alerts")
