@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -243,6 +244,61 @@ def test_a_batch_that_cannot_be_sent_fails_alone_and_later_replies_stay_matched(
     finally:
         writer.close()
     assert stored_fingerprints(live_database) == {"one", "three"}
+
+
+def test_a_batch_sent_from_a_reply_does_not_stall_the_replies(
+    settings: Settings, live_database: Database
+) -> None:
+    """A batch's settlement may send another batch (the intake sends one again after a lock
+    timeout). Were that done on the thread reading replies, a large batch sent from it and a
+    large reply coming back would each wait, forever, for the other side to read."""
+    iid, _ = make_integration(live_database)
+    with live_database.session(write=False) as session:
+        integration = session.get(Integration, iid)
+        assert integration is not None
+        info = integrations.info(integration)
+
+    def submission(*fingerprints: str, raw: Any = None) -> Submission:
+        items = [
+            AlertInput(fingerprint=f, action="trigger", summary=f, raw=raw) for f in fingerprints
+        ]
+        return Submission(info, items)
+
+    writer = WriterProcess(settings, live_database)
+    try:
+        writer.apply([submission("start")])  # the child is running
+        assert writer.pid is not None
+        os.kill(writer.pid, signal.SIGSTOP)
+        sent_again: list[Future[Any]] = []
+        first = writer.apply_async([submission("first")])
+        # settling the first sends a batch bigger than the socket's buffers
+        first.add_done_callback(
+            lambda _: sent_again.append(
+                writer.apply_async([submission("again", raw={"pad": "x" * 1_000_000})])
+            )
+        )
+        # and behind the first, a batch whose reply is bigger than them too
+        many = [f"many-{n:05d}-{'f' * 220}" for n in range(1_500)]
+        big: list[Future[Any]] = []
+        sender = threading.Thread(
+            target=lambda: big.append(writer.apply_async([submission(*many)]))
+        )
+        sender.start()
+        wait_for(partial(in_flight, writer, 2), "both batches to be on their way")
+        os.kill(writer.pid, signal.SIGCONT)
+        sender.join(timeout=60)
+        [outcomes] = big[0].result(timeout=60)
+        assert not isinstance(outcomes, BaseException)
+        assert len(outcomes) == 1_500
+        wait_for(lambda: bool(sent_again), "the batch sent from the first one's settlement")
+        [again] = sent_again[0].result(timeout=60)
+        assert not isinstance(again, BaseException)
+        assert [o.fingerprint for o in again] == ["again"]
+    finally:
+        if writer.pid is not None:  # stuck (the test failed): end it, or closing waits forever
+            os.kill(writer.pid, signal.SIGKILL if writer.in_flight else signal.SIGCONT)
+        writer.close()
+    assert len(stored_fingerprints(live_database)) == 1_503
 
 
 def stored_fingerprints(database: Database) -> set[str]:

@@ -5,9 +5,9 @@ state changes (routing, grouping, inserts: mostly SQLAlchemy, in Python) then ru
 other core, instead of taking the serving process's GIL from the event loop. The serving
 process's writer thread sends batches over a socket pair, the next while this process still
 applies one (at most `Intake.pipeline_depth` at a time), and a reader thread takes the replies
-in order: each carries the outcomes and what the commit must set off in the serving process,
-live events for open pages and engine wakes (paging). A 2xx is still sent only after this
-process committed.
+in order (a settler thread then settles each batch): each carries the outcomes and what the
+commit must set off in the serving process, live events for open pages and engine wakes
+(paging). A 2xx is still sent only after this process committed.
 
 It starts with the first batch (a server that receives no alerts never pays for it). If it
 dies, the batches in flight fail (their senders get a 503 and retry; nothing was acknowledged)
@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import logging
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -69,7 +70,11 @@ class WriterProcess:
     """A committer whose work runs in a child process (see the module docstring). Pipelined:
     the next batch is sent while the child still applies one, so the child never waits for the
     serving process to pickle and send it; replies come back in order, read by a thread of
-    their own that settles each batch's future."""
+    their own, and each batch's future is settled, in that order, by another thread.
+
+    The reader never settles a future itself: settling runs the caller's callbacks, and the
+    intake's may send a batch again (after a lock timeout). A large batch sent from the reader
+    while the child sends a large reply would leave each side waiting for the other to read."""
 
     def __init__(self, settings: Settings, db: Database) -> None:
         # plain values: the child needs no settings class (nor pydantic's memory) to use them
@@ -84,6 +89,11 @@ class WriterProcess:
         self.db = db
         self._child: _Child | None = None
         self._lock = threading.Lock()
+        # (future, value, whether value is an exception), in the order replies came
+        self._settling: queue.SimpleQueue[tuple[Future[Any], Any, bool] | None] = (
+            queue.SimpleQueue()
+        )
+        self._settler: threading.Thread | None = None
 
     def apply_async(self, submissions: list[Submission]) -> Future[list[Result]]:
         return self._send("apply", submissions, lambda reply: [_result_of(r) for r in reply])
@@ -110,6 +120,11 @@ class WriterProcess:
             child.process.wait()
         if child.reader is not None:
             child.reader.join(timeout=30)
+        with self._lock:
+            settler, self._settler = self._settler, None
+        if settler is not None:  # after the reader: what it failed is settled too
+            self._settling.put(None)
+            settler.join(timeout=30)
 
     @property
     def pid(self) -> int | None:
@@ -180,6 +195,11 @@ class WriterProcess:
             process.wait()
             conn.close()
             raise WriterUnavailable("the intake writer process did not start")
+        if self._settler is None:
+            self._settler = threading.Thread(
+                target=self._settle, name="alert-writer-settler", daemon=True
+            )
+            self._settler.start()
         child = _Child(process, conn)
         child.reader = threading.Thread(
             target=self._read, args=(child,), name="alert-writer-replies", daemon=True
@@ -207,23 +227,33 @@ class WriterProcess:
             except Exception:
                 log.exception("could not hand on what the intake writer's commit set off")
             if kind == "retry":
-                future.set_exception(RetryBatch(value))
+                self._settling.put((future, RetryBatch(value), True))
             elif kind == "error":
-                future.set_exception(WriterUnavailable(value))
+                self._settling.put((future, WriterUnavailable(value), True))
             else:
                 try:
                     result = convert(value) if convert is not None else value
                 except Exception as exc:
-                    future.set_exception(exc)
+                    self._settling.put((future, exc, True))
                 else:
-                    future.set_result(result)
+                    self._settling.put((future, result, False))
         with self._lock:
             child.gone = True
             stranded = list(child.waiting)
             child.waiting.clear()
         child.conn.close()
         for future, _ in stranded:
-            future.set_exception(WriterUnavailable("the intake writer process stopped"))
+            stopped = WriterUnavailable("the intake writer process stopped")
+            self._settling.put((future, stopped, True))
+
+    def _settle(self) -> None:
+        """Settle futures in the order the reader queued them, running their callbacks here."""
+        while (item := self._settling.get()) is not None:
+            future, value, failed = item
+            if failed:
+                future.set_exception(value)
+            else:
+                future.set_result(value)
 
     def _hand_on(self, events: list[Any], wakes: list[frozenset[str] | None]) -> None:
         """What the child's commit set off, done here where the browsers and the engine are."""
